@@ -1,0 +1,83 @@
+/**
+ * Collects every delivery of one case, from any process, so deliveries,
+ * duplicates and lateness are counted the same way for every mechanism.
+ */
+
+export class FireLog {
+  /** First fire time per task (NaN until delivered): lateness is judged on the first delivery. */
+  readonly firstFire: Float64Array;
+  /** Deliveries per task, capped at 255; anything above 1 is a duplicate. */
+  private readonly deliveries: Uint8Array;
+  private readonly perInstance: number[];
+  private waiter: (() => void) | undefined;
+
+  distinct = 0;
+  total = 0;
+  /** Deliveries whose key was not one of this case's tasks. */
+  stray = 0;
+  lastFire = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    readonly size: number,
+    instances: number,
+  ) {
+    this.firstFire = new Float64Array(size).fill(Number.NaN);
+    this.deliveries = new Uint8Array(size);
+    this.perInstance = new Array<number>(Math.max(1, instances)).fill(0);
+  }
+
+  /** Records one handler run; `instance` is the consumer process (0 when in-process). */
+  record(index: number, firedAt: number, instance = 0): void {
+    this.total += 1;
+    this.perInstance[instance] = (this.perInstance[instance] ?? 0) + 1;
+    if (index < 0 || index >= this.size) {
+      this.stray += 1;
+      return;
+    }
+    if (this.deliveries[index] < 255) this.deliveries[index] += 1;
+    if (firedAt > this.lastFire) this.lastFire = firedAt;
+    if (Number.isNaN(this.firstFire[index])) {
+      this.firstFire[index] = firedAt;
+      this.distinct += 1;
+      if (this.distinct === this.size) this.waiter?.();
+    }
+  }
+
+  /** Runs beyond the first, summed over tasks. */
+  get duplicates(): number {
+    let extra = 0;
+    for (const count of this.deliveries) if (count > 1) extra += count - 1;
+    return extra;
+  }
+
+  /** Handler runs per consumer instance. */
+  get handledPerInstance(): readonly number[] {
+    return this.perInstance;
+  }
+
+  /** Resolves true once every task has been delivered, or false after `timeoutMs`. */
+  async whenComplete(timeoutMs: number): Promise<boolean> {
+    if (this.distinct === this.size) return true;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, Math.max(0, timeoutMs));
+      function finish(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.waiter = finish;
+    });
+    this.waiter = undefined;
+    return this.distinct === this.size;
+  }
+
+  /** Lateness (fire − due, ms) of each delivered task. */
+  lateness(dueAt: Float64Array): Float64Array {
+    const samples = new Float64Array(this.distinct);
+    let n = 0;
+    for (let i = 0; i < this.size; i += 1) {
+      const fired = this.firstFire[i];
+      if (!Number.isNaN(fired)) samples[n++] = fired - dueAt[i];
+    }
+    return samples;
+  }
+}

@@ -1,0 +1,36 @@
+/** User-facing messages, kept together so they read consistently. */
+
+export const handlerPatternInvalid = (where: string, pattern: unknown) =>
+  `@OnKeyExpired on ${where}: the pattern must be a non-empty string, got ${describe(pattern)}.`;
+
+export const handlerOptionsInvalid = (where: string, problem: string) =>
+  `@OnKeyExpired on ${where}: ${problem}.`;
+
+export const requestScopedHandler = (where: string) =>
+  `@OnKeyExpired on ${where} is ignored: the provider is request-scoped (or depends on one), ` +
+  `and expirations happen outside any request. Make it a singleton provider.`;
+
+export const keyspaceFlagsMerged = (address: string, before: string, after: string) =>
+  `notify-keyspace-events on ${address} was "${before}"; set to "${after}" so expired keys are published.`;
+
+export const keyspaceFlagsUnavailable = (address: string, reason: string) =>
+  `Cannot read or set notify-keyspace-events on ${address} (${reason}). Plain expired keys will not be ` +
+  `delivered unless it includes "Ex" (e.g. notify-keyspace-events Ex in the server's configuration); ` +
+  `scheduled tasks still run.`;
+
+export const redisUnreachable = (address: string, reason: string) =>
+  `Cannot connect to Redis at ${address}: ${reason}. Check the "connection" option of DelayTaskModule.`;
+
+export const handlerFailed = (where: string, key: string, error: unknown) =>
+  `Handler ${where} failed for key "${key}": ${errorMessage(error)}`;
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,63 @@
+import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { CLUSTER_SHARDS, RESOLVED_DELAY_TASK_OPTIONS } from './delay-task.constants';
+import { DELAY_TASK_MODULE_OPTIONS, DelayTaskConfigurableModule } from './delay-task.module-definition';
+import { DelayTaskOrchestrator } from './delay-task.orchestrator';
+import { DelayTaskService } from './delay-task.service';
+import { DelayTaskExplorer } from './discovery/delay-task.explorer';
+import { HandlerRegistry } from './discovery/handler.registry';
+import { DelayTaskModuleOptions } from './interfaces/delay-task-module-options.interface';
+import { RedisConnection } from './redis/redis-connection';
+import { ScriptLibrary } from './redis/script-library';
+import { TaskKeys } from './redis/task-keys';
+import { TaskStore } from './redis/task-store';
+import { EventRouter } from './routing/event-router';
+import { ExpiredEventStream } from './routing/expired-event-stream';
+import { RedisClock } from './scheduler/redis-clock';
+import { ResolvedDelayTaskOptions, resolveModuleOptions } from './validation/module-options.validation';
+
+/**
+ * Delayed tasks on Redis: `@OnKeyExpired` handlers for plain expired keys and
+ * for tasks scheduled with `DelayTaskService`.
+ *
+ * @example
+ * ```ts
+ * @Module({ imports: [DelayTaskModule.forRoot({ connection: 'redis://127.0.0.1:6379/0' })] })
+ * export class AppModule {}
+ * ```
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    {
+      provide: RESOLVED_DELAY_TASK_OPTIONS,
+      useFactory: resolveModuleOptions,
+      inject: [DELAY_TASK_MODULE_OPTIONS],
+    },
+    {
+      provide: RedisConnection,
+      useFactory: (options: ResolvedDelayTaskOptions) => new RedisConnection(options.connection),
+      inject: [RESOLVED_DELAY_TASK_OPTIONS],
+    },
+    {
+      provide: TaskStore,
+      useFactory: (connection: RedisConnection, options: ResolvedDelayTaskOptions) => {
+        const scripts = new ScriptLibrary();
+        scripts.install(connection.client);
+        return new TaskStore(connection.client, scripts, new TaskKeys(options.prefix, connection.isCluster ? CLUSTER_SHARDS : 1));
+      },
+      inject: [RedisConnection, RESOLVED_DELAY_TASK_OPTIONS],
+    },
+    { provide: RedisClock, useFactory: () => new RedisClock() },
+    HandlerRegistry,
+    DelayTaskExplorer,
+    ExpiredEventStream,
+    EventRouter,
+    DelayTaskOrchestrator,
+    DelayTaskService,
+  ],
+  exports: [DelayTaskService],
+})
+export class DelayTaskModule extends DelayTaskConfigurableModule {}
+
+export type { DelayTaskModuleOptions };

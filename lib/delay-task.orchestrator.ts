@@ -1,0 +1,119 @@
+import {
+  BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { RESOLVED_DELAY_TASK_OPTIONS } from './delay-task.constants';
+import { DelayTaskExplorer } from './discovery/delay-task.explorer';
+import { HandlerRegistry } from './discovery/handler.registry';
+import { KeyspaceListener } from './keyspace/keyspace-listener';
+import { PubSub } from './redis/pubsub';
+import { RedisConnection } from './redis/redis-connection';
+import { TaskStore } from './redis/task-store';
+import { EventRouter } from './routing/event-router';
+import { AckBatcher } from './scheduler/ack-batcher';
+import { DueTaskScheduler } from './scheduler/due-task-scheduler';
+import { InFlight } from './scheduler/in-flight';
+import { LeaseKeeper } from './scheduler/lease-keeper';
+import { RedisClock } from './scheduler/redis-clock';
+import { TaskRunner } from './scheduler/task-runner';
+import { ResolvedDelayTaskOptions } from './validation/module-options.validation';
+
+/**
+ * Starts and stops the module's moving parts in order. `app.init()` resolves
+ * only once Redis is reachable, the keyspace subscription is acknowledged and
+ * the scheduler is armed; `app.close()` stops claiming, waits for in-flight
+ * handlers (up to `shutdownTimeoutMs`) and closes what the module opened.
+ */
+@Injectable()
+export class DelayTaskOrchestrator implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger('DelayTaskModule');
+  private readonly deliveries = new InFlight();
+  private readonly plainEvents = new InFlight();
+  private scheduler?: DueTaskScheduler;
+  private listener?: KeyspaceListener;
+  private leases?: LeaseKeeper;
+  private acks?: AckBatcher;
+
+  constructor(
+    @Inject(RESOLVED_DELAY_TASK_OPTIONS) private readonly options: ResolvedDelayTaskOptions,
+    private readonly explorer: DelayTaskExplorer,
+    private readonly registry: HandlerRegistry,
+    private readonly connection: RedisConnection,
+    private readonly store: TaskStore,
+    private readonly router: EventRouter,
+    private readonly clock: RedisClock,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.explorer.explore();
+    await this.connection.ready();
+    const runsHandlers = this.registry.size > 0;
+    const needsSubscriber = this.options.keyspaceEvents || runsHandlers;
+    const pubsub = needsSubscriber ? new PubSub(this.connection.createSubscriber()) : undefined;
+    if (pubsub) await this.connection.ready(pubsub.subscriber);
+
+    if (pubsub && this.options.keyspaceEvents) {
+      this.listener = new KeyspaceListener(
+        this.connection,
+        pubsub,
+        this.store.keys,
+        this.router,
+        this.clock,
+        this.plainEvents,
+      );
+      await this.listener.start();
+    }
+    // An instance without handlers only schedules: it never claims (DESIGN: "Who claims").
+    if (pubsub && runsHandlers) await this.startScheduler(pubsub);
+  }
+
+  private async startScheduler(pubsub: PubSub): Promise<void> {
+    const { options } = this;
+    this.leases = new LeaseKeeper(this.store, options.leaseMs);
+    this.acks = new AckBatcher(this.store, this.leases);
+    const runner = new TaskRunner(this.store, this.router, this.clock, this.leases, this.acks, {
+      db: this.connection.db,
+      maxAttempts: options.maxAttempts,
+      backoff: options.backoff,
+    });
+    const scheduler = new DueTaskScheduler(this.store, runner, this.clock, this.deliveries, {
+      patterns: this.registry.patterns(),
+      concurrency: options.concurrency,
+      leaseMs: options.leaseMs,
+      maxAttempts: options.maxAttempts,
+      sweepIntervalMs: options.sweepIntervalMs,
+    });
+    this.scheduler = scheduler;
+    await pubsub.subscribe(this.store.keys.wakeChannel, (_channel, message) => scheduler.wake(Number(message)));
+    pubsub.onReconnect(() => scheduler.catchUp());
+    this.leases.start();
+    await scheduler.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.scheduler?.stop();
+    this.listener?.stop();
+    const timeout = this.options.shutdownTimeoutMs;
+    const [deliveriesDone, plainDone] = await Promise.all([
+      this.deliveries.idle(timeout),
+      this.plainEvents.idle(timeout),
+    ]);
+    if (!deliveriesDone || !plainDone) {
+      this.logger.warn(
+        `Shutting down with ${this.deliveries.size + this.plainEvents.size} handler(s) still running after ` +
+          `${timeout} ms; their scheduled tasks will be re-delivered after their lease.`,
+      );
+    }
+    await this.acks?.flush();
+    this.acks?.close();
+    this.leases?.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.connection.close();
+  }
+}

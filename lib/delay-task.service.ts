@@ -1,0 +1,172 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Observable } from 'rxjs';
+import { RESOLVED_DELAY_TASK_OPTIONS } from './delay-task.constants';
+import { InvalidOptionsError } from './errors/invalid-options.error';
+import { ExpiredKeyEvent } from './interfaces/expired-key-event.interface';
+import {
+  DueTime,
+  ScheduledTaskRef,
+  ScheduleManyItem,
+  ScheduleOptions,
+} from './interfaces/schedule-options.interface';
+import { DeadLetterPage, DeadLetterQuery, TaskInfo, TaskStats } from './interfaces/task-info.interface';
+import { PreparedTask, TaskStore } from './redis/task-store';
+import { decodePayload, recordHeader } from './redis/task-record';
+import { ExpiredEventStream } from './routing/expired-event-stream';
+import { ResolvedDelayTaskOptions } from './validation/module-options.validation';
+import {
+  serializePayload,
+  validateBackoffPolicy,
+  validateDueTime,
+  validateKey,
+  validateMaxAttempts,
+  validatePattern,
+  validateShift,
+} from './validation/task-input.validation';
+
+/**
+ * Schedules, changes and inspects delayed tasks, and exposes the stream of
+ * expired-key events. Every method validates its input first and throws a
+ * named error before anything is written.
+ */
+@Injectable()
+export class DelayTaskService {
+  constructor(
+    @Inject(RESOLVED_DELAY_TASK_OPTIONS) private readonly options: ResolvedDelayTaskOptions,
+    private readonly store: TaskStore,
+    private readonly stream: ExpiredEventStream,
+  ) {}
+
+  /** Every event this instance routes: plain expired keys and each delivery of a scheduled task. */
+  get expired$(): Observable<ExpiredKeyEvent> {
+    return this.stream;
+  }
+
+  /** Events whose key matches a Redis glob pattern. Observing never claims a task. */
+  on<T = unknown>(pattern: string): Observable<ExpiredKeyEvent<T>> {
+    return this.stream.ofPattern<T>(validatePattern(pattern));
+  }
+
+  /**
+   * Schedules `key` to expire after `delay` ms or `at` a moment, carrying
+   * `payload` to its handlers. A pending task of the same key is replaced.
+   *
+   * @example
+   * ```ts
+   * await tasks.schedule('order:42', { orderId: '42' }, { delay: 30 * 60_000 });
+   * ```
+   */
+  async schedule<T = unknown>(key: string, payload: T, options: ScheduleOptions): Promise<ScheduledTaskRef> {
+    const task = this.prepare(key, payload, options);
+    const [dueAt] = await this.store.schedule([task]);
+    return { key: task.key, dueAt };
+  }
+
+  /**
+   * Schedules many tasks in batched round trips. The whole batch is validated
+   * first (one bad item: nothing written); a key repeated in the batch keeps its last item.
+   */
+  async scheduleMany<T = unknown>(items: ReadonlyArray<ScheduleManyItem<T>>): Promise<ScheduledTaskRef[]> {
+    if (!Array.isArray(items)) {
+      throw new InvalidOptionsError('scheduleMany takes an array of { key, payload, delay | at } items.');
+    }
+    const lastByKey = new Map<string, PreparedTask>();
+    items.forEach((item, index) => {
+      if (item === null || typeof item !== 'object') {
+        throw new InvalidOptionsError(`scheduleMany: item ${index} must be an object.`);
+      }
+      const task = this.prepare(item.key, item.payload, item);
+      lastByKey.delete(task.key);
+      lastByKey.set(task.key, task);
+    });
+    const tasks = [...lastByKey.values()];
+    const dues = await this.store.schedule(tasks);
+    return tasks.map((task, index) => ({ key: task.key, dueAt: dues[index] }));
+  }
+
+  /** Cancels a pending task. `false` if it was not pending (unknown, in flight or dead-lettered). */
+  async cancel(key: string): Promise<boolean> {
+    return this.store.cancel(validateKey(key));
+  }
+
+  /** Gives a pending task a new due time, keeping its payload; its new due time, or `null` if not pending. */
+  async reschedule(key: string, due: DueTime): Promise<number | null> {
+    validateKey(key);
+    return this.store.reschedule(key, validateDueTime(due, key));
+  }
+
+  /**
+   * Moves a pending task's due time by `deltaMs` (negative: sooner); its new
+   * due time, or `null` if not pending. A due time pushed into the past fires now.
+   */
+  async shift(key: string, deltaMs: number): Promise<number | null> {
+    validateKey(key);
+    return this.store.reschedule(key, validateShift(deltaMs, key));
+  }
+
+  /** A pending or in-flight task, or `null`. */
+  async get<T = unknown>(key: string): Promise<TaskInfo<T> | null> {
+    const stored = await this.store.get(validateKey(key));
+    if (!stored) return null;
+    return {
+      key,
+      payload: decodePayload<T>(stored.record.payloadJson),
+      dueAt: stored.dueAt,
+      attempt: stored.attempt,
+      state: stored.state,
+    };
+  }
+
+  /** Lists dead-lettered tasks with their last error, a page at a time. */
+  async deadLetters<T = unknown>(query: DeadLetterQuery = {}): Promise<DeadLetterPage<T>> {
+    const pattern = query.pattern === undefined ? '*' : validatePattern(query.pattern);
+    const limit = query.limit ?? 100;
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new InvalidOptionsError(`deadLetters: "limit" must be a positive integer, got ${String(limit)}.`);
+    }
+    if (query.cursor !== undefined && !/^\d+:\d+$/.test(query.cursor)) {
+      throw new InvalidOptionsError(`deadLetters: "cursor" must be one returned by a previous call.`);
+    }
+    const page = await this.store.deadLetters(pattern, limit, query.cursor);
+    return {
+      cursor: page.cursor,
+      items: page.items.map((entry) => ({
+        key: entry.key,
+        payload: decodePayload<T>(entry.record.payloadJson),
+        attempt: entry.attempt,
+        error: entry.error,
+        failedAt: entry.failedAt,
+      })),
+    };
+  }
+
+  /** Makes a dead-lettered task pending again (now, by default) with fresh attempts; its due time, or `null`. */
+  async requeue(key: string, due: DueTime = { delay: 0 }): Promise<number | null> {
+    validateKey(key);
+    return this.store.requeue(key, validateDueTime(due, key));
+  }
+
+  /** Deletes a dead-lettered task; `false` if there was none. */
+  async discard(key: string): Promise<boolean> {
+    return this.store.discard(validateKey(key));
+  }
+
+  /** Counts of pending, overdue, in-flight and dead-lettered tasks. */
+  async stats(): Promise<TaskStats> {
+    return this.store.stats();
+  }
+
+  private prepare(key: unknown, payload: unknown, options: ScheduleOptions): PreparedTask {
+    const validKey = validateKey(key);
+    const timing = validateDueTime(options, validKey);
+    const where = `Task "${validKey}"`;
+    const maxAttempts = validateMaxAttempts(options.maxAttempts, where);
+    const backoff = validateBackoffPolicy(options.backoff, where);
+    return {
+      key: validKey,
+      timing,
+      header: recordHeader(maxAttempts, backoff),
+      payloadJson: serializePayload(payload, this.options.maxPayloadBytes, validKey),
+    };
+  }
+}

@@ -1,0 +1,71 @@
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import { BackoffOption } from './backoff.interface';
+
+/** Nodes (and options) of a Redis Cluster for a client the module creates and owns. */
+export interface ClusterConnection {
+  cluster: ClusterNode[];
+  options?: ClusterOptions;
+}
+
+/**
+ * Where Redis is: a `redis://` URL, ioredis options (sentinels too), cluster
+ * nodes, or an ioredis `Redis`/`Cluster` instance. An instance passed in is
+ * used as it is (connected or not) and never closed by the module; everything
+ * the module creates itself it closes on `app.close()`.
+ */
+export type DelayTaskConnection = string | RedisOptions | ClusterConnection | Redis | Cluster;
+
+/** Options of `DelayTaskModule.forRoot` / `forRootAsync`. */
+export interface DelayTaskModuleOptions {
+  /** Where Redis is. */
+  connection: DelayTaskConnection;
+  /**
+   * Namespace of the module's own keys: every key it writes starts with `<prefix>:`.
+   * @default 'dt'
+   */
+  prefix?: string;
+  /**
+   * Scheduled-task handlers in flight per instance; an instance never claims more.
+   * @default 100
+   */
+  concurrency?: number;
+  /**
+   * Deliveries of a scheduled task before it is dead-lettered.
+   * @default 3
+   */
+  maxAttempts?: number;
+  /**
+   * Delay before retrying a failed delivery.
+   * @default { type: 'exponential', delay: 1000 }
+   */
+  backoff?: BackoffOption;
+  /**
+   * How long a claimed task may run without its lease being renewed before
+   * another instance may take it over. Leases are renewed while handlers run,
+   * so this bounds how long a task waits after its instance died.
+   * @default 30000
+   */
+  leaseMs?: number;
+  /**
+   * How long `app.close()` waits for in-flight handlers; unfinished tasks are
+   * re-delivered later, never lost.
+   * @default 10000
+   */
+  shutdownTimeoutMs?: number;
+  /**
+   * Subscribe to plain expired keys (and turn on `notify-keyspace-events Ex`).
+   * @default true
+   */
+  keyspaceEvents?: boolean;
+  /**
+   * Largest payload accepted, in bytes of its JSON.
+   * @default 1048576 (1 MiB)
+   */
+  maxPayloadBytes?: number;
+  /**
+   * How often the recovery sweep looks for overdue tasks and expired leases.
+   * It is the safety net behind the timer, which fires on time on its own.
+   * @default 1000
+   */
+  sweepIntervalMs?: number;
+}

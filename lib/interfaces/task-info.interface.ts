@@ -1,0 +1,51 @@
+/** A pending or in-flight task, as returned by `DelayTaskService.get`. */
+export interface TaskInfo<T = unknown> {
+  key: string;
+  payload?: T;
+  /** Due time of the next (or current) delivery, epoch ms on the Redis server's clock. */
+  dueAt: number;
+  /** Deliveries started so far (0 before the first). */
+  attempt: number;
+  /** `'pending'`: waiting for its due time; `'active'`: a handler is running it. */
+  state: 'pending' | 'active';
+}
+
+/** A task that used up its attempts, as listed by `DelayTaskService.deadLetters`. */
+export interface DeadLetter<T = unknown> {
+  key: string;
+  payload?: T;
+  /** Deliveries it had. */
+  attempt: number;
+  /** Message of the last failure. */
+  error: string;
+  /** When it was dead-lettered, epoch ms on the Redis server's clock. */
+  failedAt: number;
+}
+
+/** Options of `DelayTaskService.deadLetters`. */
+export interface DeadLetterQuery {
+  /** Redis glob pattern the keys must match. @default '*' */
+  pattern?: string;
+  /** Roughly how many to return per page (Redis' HSCAN COUNT). @default 100 */
+  limit?: number;
+  /** Cursor returned by the previous page. */
+  cursor?: string;
+}
+
+/** A page of dead letters; `cursor` is `null` on the last page. */
+export interface DeadLetterPage<T = unknown> {
+  items: DeadLetter<T>[];
+  cursor: string | null;
+}
+
+/** Counts across the module's index, from `DelayTaskService.stats`. */
+export interface TaskStats {
+  /** Waiting for their due time, or due and not yet claimed. */
+  pending: number;
+  /** Pending tasks whose due time has passed (none can handle them, or they are about to run). */
+  overdue: number;
+  /** Claimed by an instance, handler running. */
+  active: number;
+  /** Dead-lettered. */
+  dead: number;
+}

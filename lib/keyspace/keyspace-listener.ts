@@ -1,0 +1,86 @@
+import { Logger } from '@nestjs/common';
+import { Cluster } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { EXCLUSIVE_WINDOW_MS } from '../delay-task.constants';
+import { keyspaceFlagsMerged, keyspaceFlagsUnavailable } from '../delay-task.messages';
+import { RedisConnection } from '../redis/redis-connection';
+import { PubSub } from '../redis/pubsub';
+import { TaskKeys } from '../redis/task-keys';
+import { EventRouter } from '../routing/event-router';
+import { InFlight } from '../scheduler/in-flight';
+import { RedisClock } from '../scheduler/redis-clock';
+import { ensureKeyspaceFlags } from './keyspace-flags';
+
+/**
+ * The source of plain expired keys: makes sure Redis publishes them, listens on
+ * `__keyevent@<db>__:expired`, and hands each key to the router.
+ */
+export class KeyspaceListener {
+  private readonly logger = new Logger('DelayTaskModule');
+  private readonly instanceId = randomUUID();
+  private stopped = false;
+
+  constructor(
+    private readonly connection: RedisConnection,
+    private readonly pubsub: PubSub,
+    private readonly keys: TaskKeys,
+    private readonly router: EventRouter,
+    private readonly clock: RedisClock,
+    private readonly inFlight: InFlight,
+  ) {}
+
+  /** Resolves once the flags are checked and the subscription is acknowledged. */
+  async start(): Promise<void> {
+    await this.applyFlags();
+    // CONFIG SET does not survive a Redis restart: re-apply on every reconnect.
+    this.connection.client.on('ready', () => void this.applyFlags());
+    const channel = `__keyevent@${this.connection.db}__:expired`;
+    await this.pubsub.psubscribe(channel, (_channel, key) => this.onExpired(key));
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private async applyFlags(): Promise<void> {
+    const client = this.connection.client;
+    if (client instanceof Cluster) return;
+    const outcome = await ensureKeyspaceFlags(client);
+    if (outcome.kind === 'merged') {
+      this.logger.log(keyspaceFlagsMerged(this.connection.address, outcome.before, outcome.after));
+    } else if (outcome.kind === 'refused') {
+      this.logger.warn(keyspaceFlagsUnavailable(this.connection.address, outcome.reason));
+    }
+  }
+
+  private onExpired(key: Buffer): void {
+    // The module's own keys (exclusive-handling locks) expire too; they are not the user's events.
+    if (this.stopped || this.keys.isOwnKey(key)) return;
+    const event = {
+      key: key.toString('utf8'),
+      scheduled: false,
+      firedAt: this.clock.now(),
+      attempt: 1,
+      source: 'keyspace' as const,
+      db: this.connection.db,
+    };
+    void this.inFlight.track(this.router.routePlain(event, key, () => this.acquireExclusive(key)));
+  }
+
+  /** Whether this instance won the right to handle this expiry of `key` (one winner per window). */
+  private async acquireExclusive(key: Buffer): Promise<boolean> {
+    try {
+      const reply = await this.connection.client.set(
+        this.keys.exclusiveLock(key),
+        this.instanceId,
+        'PX',
+        EXCLUSIVE_WINDOW_MS,
+        'NX',
+      );
+      return reply === 'OK';
+    } catch (error) {
+      this.logger.warn(`Could not take the exclusive lock for "${key.toString()}": ${String(error)}`);
+      return false;
+    }
+  }
+}

@@ -1,0 +1,156 @@
+import { Logger } from '@nestjs/common';
+import IORedis, { Cluster, ClusterNode, Redis, RedisOptions } from 'ioredis';
+import { redisUnreachable } from '../delay-task.messages';
+import { RedisConnectionError } from '../errors/redis-connection.error';
+import { ClusterConnection, DelayTaskConnection } from '../interfaces/delay-task-module-options.interface';
+
+/** Connection attempts before the first successful connection, when the user set no retry strategy. */
+const STARTUP_RETRIES = 3;
+/** Longest pause between reconnection attempts once connected. */
+const MAX_RECONNECT_DELAY_MS = 2_000;
+
+/**
+ * Gives up quickly while the app starts (so a wrong address fails the start
+ * instead of hanging it) and never gives up once the connection has worked
+ * (so a Redis restart is ridden out). Applied only where the user chose no
+ * retry strategy of their own.
+ */
+function limitStartupRetries(client: Redis): void {
+  let connectedOnce = false;
+  client.once('ready', () => (connectedOnce = true));
+  client.options.retryStrategy = (times) =>
+    !connectedOnce && times > STARTUP_RETRIES ? null : Math.min(times * 200, MAX_RECONNECT_DELAY_MS);
+}
+
+function isClusterConnection(connection: DelayTaskConnection): connection is ClusterConnection {
+  return typeof connection === 'object' && connection !== null && Array.isArray(Reflect.get(connection, 'cluster'));
+}
+
+function isClient(connection: DelayTaskConnection): connection is Redis | Cluster {
+  return connection instanceof IORedis || connection instanceof Cluster;
+}
+
+/** `host:port`, the sentinel group, or the URL without credentials: how errors name a Redis. */
+function describeOptions(options: RedisOptions): string {
+  if (options.sentinels?.length) {
+    return `sentinel group "${options.name ?? 'mymaster'}" (${options.sentinels.map((s) => `${s.host ?? 'localhost'}:${s.port ?? 26379}`).join(', ')})`;
+  }
+  if (options.path) return options.path;
+  return `${options.host ?? 'localhost'}:${options.port ?? 6379}`;
+}
+
+function describeNode(node: ClusterNode): string {
+  return typeof node === 'object' ? `${node.host ?? 'localhost'}:${node.port ?? 6379}` : String(node);
+}
+
+function describeUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = '';
+    parsed.username = '';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * The module's Redis clients: the command client (the user's or its own) and
+ * the subscriber connections it creates. It closes exactly what it created.
+ */
+export class RedisConnection {
+  private readonly logger = new Logger('DelayTaskModule');
+  private readonly owned: Array<Redis | Cluster> = [];
+  readonly client: Redis | Cluster;
+  readonly address: string;
+  readonly db: number;
+
+  constructor(connection: DelayTaskConnection) {
+    if (isClient(connection)) {
+      this.client = connection;
+      this.address = connection instanceof Cluster ? 'the Redis Cluster passed in' : describeOptions(connection.options);
+    } else if (isClusterConnection(connection)) {
+      this.client = this.own(new Cluster(connection.cluster, { ...connection.options, lazyConnect: true }));
+      this.address = `Redis Cluster ${connection.cluster.map(describeNode).join(', ')}`;
+    } else if (typeof connection === 'string') {
+      const redis = new IORedis(connection, { lazyConnect: true });
+      limitStartupRetries(redis);
+      this.client = this.own(redis);
+      this.address = describeUrl(connection);
+    } else {
+      const redis = new IORedis({ ...connection, lazyConnect: true });
+      if (connection.retryStrategy === undefined) limitStartupRetries(redis);
+      this.client = this.own(redis);
+      this.address = describeOptions(connection);
+    }
+    this.db = this.client instanceof Cluster ? 0 : (this.client.options.db ?? 0);
+  }
+
+  private own<T extends Redis | Cluster>(client: T): T {
+    this.owned.push(client);
+    // An owned client must have an error listener, or ioredis reports every failed reconnect as unhandled.
+    client.on('error', (error: Error) => this.logger.debug(`Redis ${this.address}: ${error.message}`));
+    return client;
+  }
+
+  get isCluster(): boolean {
+    return this.client instanceof Cluster;
+  }
+
+  /** A new connection for Pub/Sub (a subscribed connection cannot run other commands), owned by the module. */
+  createSubscriber(): Redis {
+    if (this.client instanceof Cluster) {
+      throw new Error('Cluster subscriptions are created per master by the keyspace listener');
+    }
+    // NOTE: the duplicate shares the command client's retry strategy; it is created once that client
+    // is ready, so it keeps reconnecting for as long as the command client would.
+    return this.own(this.client.duplicate({ lazyConnect: true }));
+  }
+
+  /** Connects `client` (if it is not already) and resolves once it is ready; fails with the address once retries run out. */
+  async ready(client: Redis | Cluster = this.client): Promise<void> {
+    if (client.status === 'ready') return;
+    if (client.status === 'end' || client.status === 'close') {
+      if (!this.owned.includes(client)) {
+        throw new RedisConnectionError(redisUnreachable(this.address, 'the client passed in is closed'));
+      }
+    }
+    await new Promise<void>((resolve, reject) => {
+      let lastError: Error | undefined;
+      const onError = (error: Error) => (lastError = error);
+      const onReady = () => {
+        cleanup();
+        resolve();
+      };
+      const onEnd = () => {
+        cleanup();
+        reject(new RedisConnectionError(redisUnreachable(this.address, lastError?.message ?? 'connection closed')));
+      };
+      const cleanup = () => {
+        client.off('error', onError);
+        client.off('ready', onReady);
+        client.off('end', onEnd);
+      };
+      client.on('error', onError);
+      client.once('ready', onReady);
+      client.once('end', onEnd);
+      if (client.status === 'wait' || client.status === 'end') {
+        client.connect().catch((error: Error) => (lastError = error));
+      }
+    });
+  }
+
+  /** Closes every connection the module created; never the user's. */
+  async close(): Promise<void> {
+    await Promise.all(
+      this.owned.map(async (client) => {
+        if (client.status === 'end') return;
+        try {
+          await client.quit();
+        } catch {
+          client.disconnect();
+        }
+      }),
+    );
+  }
+}

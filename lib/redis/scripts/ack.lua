@@ -1,0 +1,31 @@
+--[[
+  Acknowledges deliveries whose handlers all succeeded: the task is deleted.
+  A claim token that no longer matches (the task was re-scheduled, or taken over
+  after its lease ran out) is ignored, so a late acknowledgement never deletes
+  a newer task of the same key.
+
+  KEYS[1] tasks   hash  key -> record
+  KEYS[2] state   hash  key -> state
+  KEYS[3] active  zset  key -> lease expiry
+  ARGV[1..] pairs: key, claim token
+
+  Returns: how many were acknowledged.
+]]
+-- @include record
+
+local keys = {}
+for i = 1, #ARGV, 2 do keys[#keys + 1] = ARGV[i] end
+if #keys == 0 then return 0 end
+
+local states = redis.call('HMGET', KEYS[2], unpack(keys))
+local acked = {}
+for i, key in ipairs(keys) do
+  local _, token = parseState(states[i])
+  if token ~= '' and token == ARGV[i * 2] then acked[#acked + 1] = key end
+end
+if #acked > 0 then
+  redis.call('HDEL', KEYS[1], unpack(acked))
+  redis.call('HDEL', KEYS[2], unpack(acked))
+  redis.call('ZREM', KEYS[3], unpack(acked))
+end
+return #acked

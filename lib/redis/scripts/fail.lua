@@ -1,0 +1,45 @@
+--[[
+  Records a failed delivery: either schedules a retry (keeping the list of
+  handlers that already succeeded, so they are not run again) or moves the task
+  to the dead-letter hash. Ignored when the claim token no longer matches.
+
+  KEYS[1] due     zset  key -> due time
+  KEYS[2] tasks   hash  key -> record
+  KEYS[3] state   hash  key -> state
+  KEYS[4] active  zset  key -> lease expiry
+  KEYS[5] dead    hash  key -> dead letter "<failedAt>|<attempt>|<error JSON>\n<record>"
+  ARGV[1] key
+  ARGV[2] claim token
+  ARGV[3] "retry" | "dead"
+  ARGV[4] retry delay ms
+  ARGV[5] done: JSON array of handlers that succeeded so far
+  ARGV[6] error message, JSON-encoded
+  ARGV[7] wake channel
+
+  Returns: the retry's due time, 0 when dead-lettered, nil when the token did not match.
+]]
+-- @include clock, wake, record
+
+local key = ARGV[1]
+local attempt, token = parseState(redis.call('HGET', KEYS[3], key))
+if token == '' or token ~= ARGV[2] then return nil end
+local record = redis.call('HGET', KEYS[2], key)
+local now = redisNowMs()
+redis.call('ZREM', KEYS[4], key)
+
+if ARGV[3] == 'dead' or not record then
+  if record then
+    redis.call('HSET', KEYS[5], key, now .. '|' .. attempt .. '|' .. ARGV[6] .. '\n' .. record)
+  end
+  redis.call('HDEL', KEYS[2], key)
+  redis.call('HDEL', KEYS[3], key)
+  return 0
+end
+
+local due = now + tonumber(ARGV[4])
+local soonest = soonestFutureDue(KEYS[1], now)
+redis.call('HSET', KEYS[3], key, formatState(attempt, '', '', ARGV[5]))
+redis.call('HSET', KEYS[2], key, withDueAt(record, due))
+redis.call('ZADD', KEYS[1], due, key)
+wakeIfSooner(ARGV[7], due, soonest)
+return due

@@ -1,0 +1,45 @@
+--[[
+  Schedules tasks (upsert). Each key's record and due time are written,
+  replacing whatever task of that key exists: pending, in flight (its running
+  handler's acknowledgement then no longer applies) or dead-lettered.
+
+  KEYS[1] due     zset  key -> due time (ms, Redis clock)
+  KEYS[2] tasks   hash  key -> record
+  KEYS[3] state   hash  key -> state
+  KEYS[4] active  zset  key -> lease expiry
+  KEYS[5] dead    hash  key -> dead letter
+  ARGV[1] wake channel
+  ARGV[2..] per task, 5 values: key, timing ("d": delay ms | "a": epoch ms),
+            amount, header "<maxAttempts>|<backoff>|", payload JSON ("" for none)
+
+  Returns: the due time of each task, in ARGV order.
+]]
+-- @include clock, wake
+
+local now = redisNowMs()
+local soonest = soonestFutureDue(KEYS[1], now)
+local dues, scores, records, keys = {}, {}, {}, {}
+local earliest = nil
+
+for i = 2, #ARGV, 5 do
+  local key = ARGV[i]
+  local due
+  if ARGV[i + 1] == 'd' then due = now + tonumber(ARGV[i + 2]) else due = tonumber(ARGV[i + 2]) end
+  dues[#dues + 1] = due
+  keys[#keys + 1] = key
+  scores[#scores + 1] = due
+  scores[#scores + 1] = key
+  records[#records + 1] = key
+  records[#records + 1] = ARGV[i + 3] .. due .. '|' .. ARGV[i + 4]
+  if earliest == nil or due < earliest then earliest = due end
+end
+
+if #keys > 0 then
+  redis.call('ZREM', KEYS[4], unpack(keys))
+  redis.call('HDEL', KEYS[3], unpack(keys))
+  redis.call('HDEL', KEYS[5], unpack(keys))
+  redis.call('HSET', KEYS[2], unpack(records))
+  redis.call('ZADD', KEYS[1], unpack(scores))
+  wakeIfSooner(ARGV[1], earliest, soonest)
+end
+return dues

@@ -1,0 +1,338 @@
+import type { Cluster, Redis } from 'ioredis';
+import { SCHEDULE_BATCH_SIZE } from '../delay-task.constants';
+import { ScriptArg, ScriptLibrary } from './script-library';
+import { ShardKeys, TaskKeys } from './task-keys';
+import { DeadLetterRecord, parseDeadLetter, parseRecord, TaskRecord } from './task-record';
+
+/** When a task is due: `d` a delay from Redis' now, `a` an absolute epoch ms, `s` a shift of the current due time. */
+export interface Timing {
+  kind: 'd' | 'a' | 's';
+  amount: number;
+}
+
+/** A validated task, ready to be written. */
+export interface PreparedTask {
+  key: string;
+  timing: Timing;
+  /** `recordHeader(...)` of its delivery options. */
+  header: string;
+  /** Exact JSON of the payload, or '' for none. */
+  payloadJson: string;
+}
+
+/** A task this instance just claimed. */
+export interface ClaimedTask {
+  shard: number;
+  key: string;
+  /** Identifies this claim; acknowledgements and renewals carry it. */
+  token: string;
+  attempt: number;
+  /** Taken over after a lease ran out: this delivery is a recovery. */
+  recovered: boolean;
+  /** Handlers that already succeeded in earlier attempts. */
+  done: string[];
+  record: TaskRecord;
+}
+
+export interface ClaimResult {
+  /** Redis' clock when the claim ran. */
+  now: number;
+  /** Soonest due time still in the future, in this shard; null if none. */
+  nextDueAt: number | null;
+  /** Due entries inspected that none of the given patterns match. */
+  skipped: number;
+  /** Whether every due entry was inspected (nothing left to claim behind the ones returned). */
+  exhausted: boolean;
+  tasks: ClaimedTask[];
+}
+
+/** A task as stored, whichever state it is in. */
+export interface StoredTask {
+  record: TaskRecord;
+  attempt: number;
+  state: 'pending' | 'active';
+  /** Due time in the index (pending) or of the running delivery (active). */
+  dueAt: number;
+}
+
+export interface DeadLetterEntry extends DeadLetterRecord {
+  key: string;
+}
+
+/** Counts of one or all shards. */
+export interface StoreStats {
+  pending: number;
+  overdue: number;
+  active: number;
+  dead: number;
+}
+
+type ClaimReply = [number, number | null, number, number, ...(string | number)[]];
+
+/**
+ * Everything the module stores in Redis about scheduled tasks. Each change is
+ * one Lua script (atomic); this class only encodes arguments and decodes
+ * replies, and decides nothing about when to call what.
+ */
+export class TaskStore {
+  constructor(
+    private readonly client: Redis | Cluster,
+    private readonly scripts: ScriptLibrary,
+    readonly keys: TaskKeys,
+  ) {}
+
+  private shardKeys(key: string): ShardKeys {
+    return this.keys.shards[this.keys.shardOf(key)];
+  }
+
+  /** Writes tasks (upsert) in batches, one pipeline per shard; resolves with each task's due time, in order. */
+  async schedule(tasks: PreparedTask[]): Promise<number[]> {
+    const byShard = new Map<number, number[]>();
+    tasks.forEach((task, index) => {
+      const shard = this.keys.shardOf(task.key);
+      const indexes = byShard.get(shard) ?? [];
+      indexes.push(index);
+      byShard.set(shard, indexes);
+    });
+    const dues = new Array<number>(tasks.length);
+    await Promise.all(
+      [...byShard].map(async ([shard, indexes]) => {
+        const keys = this.keys.shards[shard];
+        const scriptKeys = [keys.due, keys.tasks, keys.state, keys.active, keys.dead];
+        const batches: number[][] = [];
+        for (let start = 0; start < indexes.length; start += SCHEDULE_BATCH_SIZE) {
+          batches.push(indexes.slice(start, start + SCHEDULE_BATCH_SIZE));
+        }
+        const argsOf = (batch: number[]): ScriptArg[] => {
+          const args: ScriptArg[] = [this.keys.wakeChannel];
+          for (const index of batch) {
+            const task = tasks[index];
+            args.push(task.key, task.timing.kind, task.timing.amount, task.header, task.payloadJson);
+          }
+          return args;
+        };
+        if (batches.length === 1) {
+          const reply = (await this.scripts.run(this.client, 'schedule', scriptKeys, argsOf(batches[0]))) as number[];
+          batches[0].forEach((index, i) => (dues[index] = Number(reply[i])));
+          return;
+        }
+        const pipeline = this.client.pipeline();
+        for (const batch of batches) this.scripts.queue(pipeline, 'schedule', scriptKeys, argsOf(batch));
+        const replies = (await pipeline.exec()) ?? [];
+        replies.forEach(([error, reply], b) => {
+          if (error) throw error;
+          batches[b].forEach((index, i) => (dues[index] = Number((reply as number[])[i])));
+        });
+      }),
+    );
+    return dues;
+  }
+
+  async cancel(key: string): Promise<boolean> {
+    const keys = this.shardKeys(key);
+    const reply = await this.scripts.run(this.client, 'cancel', [keys.due, keys.tasks, keys.state], [key]);
+    return reply === 1;
+  }
+
+  /** New due time of a pending task, or null when it is not pending. */
+  async reschedule(key: string, timing: Timing): Promise<number | null> {
+    const keys = this.shardKeys(key);
+    const reply = await this.scripts.run(
+      this.client,
+      'reschedule',
+      [keys.due, keys.tasks],
+      [key, timing.kind, timing.amount, this.keys.wakeChannel],
+    );
+    return reply === null ? null : Number(reply);
+  }
+
+  async get(key: string): Promise<StoredTask | null> {
+    const keys = this.shardKeys(key);
+    const replies = await this.client
+      .multi()
+      .hget(keys.tasks, key)
+      .hget(keys.state, key)
+      .zscore(keys.due, key)
+      .zscore(keys.active, key)
+      .exec();
+    if (!replies) return null;
+    const [record, state, dueScore, activeScore] = replies.map(([error, value]) => {
+      if (error) throw error;
+      return value as string | null;
+    });
+    if (record === null || (dueScore === null && activeScore === null)) return null;
+    const parsed = parseRecord(record);
+    return {
+      record: parsed,
+      attempt: state === null ? 0 : Number(state.slice(0, state.indexOf('|'))),
+      state: dueScore !== null ? 'pending' : 'active',
+      dueAt: dueScore !== null ? Number(dueScore) : parsed.dueAt,
+    };
+  }
+
+  /** Claims due tasks of one shard whose keys match `patterns`. */
+  async claim(
+    shard: number,
+    want: number,
+    leaseMs: number,
+    offset: number,
+    scanLimit: number,
+    patterns: string[],
+  ): Promise<ClaimResult> {
+    const keys = this.keys.shards[shard];
+    const reply = (await this.scripts.run(
+      this.client,
+      'claim',
+      [keys.due, keys.tasks, keys.state, keys.active, keys.seq],
+      [want, leaseMs, offset, scanLimit, ...patterns],
+    )) as ClaimReply;
+    const tasks: ClaimedTask[] = [];
+    for (let i = 4; i < reply.length; i += 6) {
+      const done = String(reply[i + 4]);
+      tasks.push({
+        shard,
+        key: String(reply[i]),
+        token: String(reply[i + 1]),
+        attempt: Number(reply[i + 2]),
+        recovered: Number(reply[i + 3]) === 1,
+        done: done === '' ? [] : (JSON.parse(done) as string[]),
+        record: parseRecord(String(reply[i + 5])),
+      });
+    }
+    return {
+      now: Number(reply[0]),
+      nextDueAt: reply[1] === null ? null : Number(reply[1]),
+      skipped: Number(reply[2]),
+      exhausted: Number(reply[3]) === 1,
+      tasks,
+    };
+  }
+
+  /** Deletes tasks whose deliveries succeeded; stale claims are ignored. */
+  async ack(shard: number, claims: Array<{ key: string; token: string }>): Promise<number> {
+    const keys = this.keys.shards[shard];
+    const args = claims.flatMap(({ key, token }) => [key, token]);
+    return Number(await this.scripts.run(this.client, 'ack', [keys.tasks, keys.state, keys.active], args));
+  }
+
+  /** Extends the leases of running deliveries; returns how many were still held. */
+  async renew(shard: number, leaseMs: number, claims: Array<{ key: string; token: string }>): Promise<number> {
+    const keys = this.keys.shards[shard];
+    const args = [leaseMs, ...claims.flatMap(({ key, token }) => [key, token])];
+    return Number(await this.scripts.run(this.client, 'renew', [keys.state, keys.active], args));
+  }
+
+  /** Records a failed delivery: a retry after `retryDelayMs`, or a dead letter. */
+  async fail(
+    claim: { shard: number; key: string; token: string },
+    outcome: { action: 'retry' | 'dead'; retryDelayMs: number; done: string[]; error: string },
+  ): Promise<void> {
+    const keys = this.keys.shards[claim.shard];
+    await this.scripts.run(
+      this.client,
+      'fail',
+      [keys.due, keys.tasks, keys.state, keys.active, keys.dead],
+      [
+        claim.key,
+        claim.token,
+        outcome.action,
+        outcome.retryDelayMs,
+        JSON.stringify(outcome.done),
+        JSON.stringify(outcome.error),
+        this.keys.wakeChannel,
+      ],
+    );
+  }
+
+  /** Takes over deliveries whose lease ran out in one shard. */
+  async recover(
+    shard: number,
+    limit: number,
+    defaultMaxAttempts: number,
+    error: string,
+  ): Promise<{ requeued: number; dead: number }> {
+    const keys = this.keys.shards[shard];
+    const [requeued, dead] = (await this.scripts.run(
+      this.client,
+      'recover',
+      [keys.due, keys.tasks, keys.state, keys.active, keys.dead],
+      [limit, defaultMaxAttempts, JSON.stringify(error), this.keys.wakeChannel],
+    )) as [number, number];
+    return { requeued: Number(requeued), dead: Number(dead) };
+  }
+
+  /**
+   * One page of dead letters. The cursor walks the shards in turn:
+   * `"<shard>:<HSCAN cursor>"`.
+   */
+  async deadLetters(
+    pattern: string,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<{ items: DeadLetterEntry[]; cursor: string | null }> {
+    let [shard, scanCursor] = cursor ? cursor.split(':') : ['0', '0'];
+    let shardIndex = Number(shard);
+    const items: DeadLetterEntry[] = [];
+    while (shardIndex < this.keys.shards.length && items.length < limit) {
+      const [next, flat] = await this.client.hscan(
+        this.keys.shards[shardIndex].dead,
+        scanCursor,
+        'MATCH',
+        pattern,
+        'COUNT',
+        limit,
+      );
+      for (let i = 0; i < flat.length; i += 2) {
+        items.push({ key: flat[i], ...parseDeadLetter(flat[i + 1]) });
+      }
+      if (next === '0') {
+        shardIndex++;
+        scanCursor = '0';
+      } else {
+        scanCursor = next;
+        break;
+      }
+    }
+    return { items, cursor: shardIndex < this.keys.shards.length ? `${shardIndex}:${scanCursor}` : null };
+  }
+
+  /** Makes a dead letter pending again; its new due time, or null if the key is not dead-lettered. */
+  async requeue(key: string, timing: Timing): Promise<number | null> {
+    const keys = this.shardKeys(key);
+    const reply = await this.scripts.run(
+      this.client,
+      'requeue',
+      [keys.due, keys.tasks, keys.state, keys.dead],
+      [key, timing.kind, timing.amount, this.keys.wakeChannel],
+    );
+    return reply === null ? null : Number(reply);
+  }
+
+  async discard(key: string): Promise<boolean> {
+    return (await this.client.hdel(this.shardKeys(key).dead, key)) === 1;
+  }
+
+  async stats(): Promise<StoreStats> {
+    const [seconds, micros] = await this.client.time();
+    const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    const totals: StoreStats = { pending: 0, overdue: 0, active: 0, dead: 0 };
+    for (const keys of this.keys.shards) {
+      const replies = await this.client
+        .multi()
+        .zcard(keys.due)
+        .zcount(keys.due, '-inf', now)
+        .zcard(keys.active)
+        .hlen(keys.dead)
+        .exec();
+      const [pending, overdue, active, dead] = (replies ?? []).map(([error, value]) => {
+        if (error) throw error;
+        return Number(value);
+      });
+      totals.pending += pending;
+      totals.overdue += overdue;
+      totals.active += active;
+      totals.dead += dead;
+    }
+    return totals;
+  }
+}

@@ -1,0 +1,165 @@
+import { Logger } from '@nestjs/common';
+import { CLAIM_SCAN_LIMIT } from '../delay-task.constants';
+import { ExpiredKeySource } from '../interfaces/expired-key-event.interface';
+import { TaskStore } from '../redis/task-store';
+import { InFlight } from './in-flight';
+import { RedisClock } from './redis-clock';
+import { TaskRunner } from './task-runner';
+
+export interface SchedulerSettings {
+  /** Patterns of this instance's handlers: the only tasks it claims. */
+  patterns: string[];
+  concurrency: number;
+  leaseMs: number;
+  maxAttempts: number;
+  sweepIntervalMs: number;
+}
+
+/** Longest a timer is set for; Node's setTimeout overflows past 2^31 - 1 ms. */
+const MAX_TIMER_MS = 2_147_483_647;
+/** Dead letter message of a task whose lease ran out on its last attempt. */
+const LEASE_EXPIRED_ERROR = 'lease expired: the instance running the task stopped or stalled';
+
+/**
+ * Decides *when* to claim: a precise timer on the soonest due task, wake-ups
+ * from other instances that scheduled an earlier one, and a periodic recovery
+ * sweep behind both (expired leases, missed wake-ups, downtime). It claims only
+ * as much as `concurrency` leaves room for, and claims more as deliveries end.
+ *
+ * NOTE: every trigger ends in the same atomic claim script, so the timer, the
+ * sweep and other instances may all race for a task safely.
+ */
+export class DueTaskScheduler {
+  private readonly logger = new Logger('DelayTaskModule');
+  private timer?: NodeJS.Timeout;
+  private timerDueAt: number | null = null;
+  private sweepTimer?: NodeJS.Timeout;
+  private draining = false;
+  private queuedDrain: ExpiredKeySource | null = null;
+  private starvedForCapacity = false;
+  private stopped = false;
+
+  constructor(
+    private readonly store: TaskStore,
+    private readonly runner: TaskRunner,
+    private readonly clock: RedisClock,
+    private readonly deliveries: InFlight,
+    private readonly settings: SchedulerSettings,
+  ) {}
+
+  /** Claims whatever is due now and arms the timer; resolves once armed. */
+  async start(): Promise<void> {
+    await this.sweep();
+    this.sweepTimer = setInterval(() => void this.sweep(), this.settings.sweepIntervalMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearInterval(this.sweepTimer);
+  }
+
+  /** Another instance announced a due time; re-arm if it is sooner than ours. */
+  wake(dueAt: number): void {
+    if (this.stopped) return;
+    if (this.timerDueAt === null || dueAt < this.timerDueAt) this.arm(dueAt);
+  }
+
+  /** Pub/Sub dropped messages while disconnected: look for anything due. */
+  catchUp(): void {
+    void this.drain('recovery');
+  }
+
+  /** Takes over expired leases, then claims anything due (the safety net behind the timer). */
+  private async sweep(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      for (let shard = 0; shard < this.store.keys.shards.length; shard++) {
+        const { requeued, dead } = await this.store.recover(
+          shard,
+          CLAIM_SCAN_LIMIT,
+          this.settings.maxAttempts,
+          LEASE_EXPIRED_ERROR,
+        );
+        if (requeued + dead > 0) {
+          this.logger.warn(`Took over ${requeued} task(s) whose lease ran out; ${dead} had no attempts left.`);
+        }
+      }
+    } catch (error) {
+      this.logger.warn(`Recovery sweep failed, will retry: ${String(error)}`);
+    }
+    await this.drain('recovery');
+  }
+
+  private arm(dueAt: number | null): void {
+    clearTimeout(this.timer);
+    this.timerDueAt = dueAt;
+    if (dueAt === null || this.stopped) return;
+    const delay = Math.min(Math.max(0, this.clock.msUntil(dueAt)), MAX_TIMER_MS);
+    this.timer = setTimeout(() => {
+      this.timerDueAt = null;
+      void this.drain('timer');
+    }, delay);
+  }
+
+  /** A delivery ended: claim more if claiming had stopped for lack of room. */
+  private onDeliveryEnd(): void {
+    if (this.starvedForCapacity && this.deliveries.size <= this.settings.concurrency / 2) {
+      this.starvedForCapacity = false;
+      void this.drain('timer');
+    }
+  }
+
+  /** Claims due tasks, shard by shard, until nothing is due or there is no room; then arms the timer. */
+  private async drain(source: ExpiredKeySource): Promise<void> {
+    if (this.stopped) return;
+    if (this.draining) {
+      // One drain at a time; a request during one is served right after it (recovery wins the label).
+      this.queuedDrain = this.queuedDrain === 'recovery' ? 'recovery' : source;
+      return;
+    }
+    this.draining = true;
+    try {
+      let soonest: number | null = null;
+      let starved = false;
+      for (let shard = 0; shard < this.store.keys.shards.length && !starved && !this.stopped; shard++) {
+        let offset = 0;
+        for (;;) {
+          const room = this.settings.concurrency - this.deliveries.size;
+          if (room <= 0) {
+            starved = true;
+            break;
+          }
+          const sentAt = Date.now();
+          const result = await this.store.claim(
+            shard,
+            room,
+            this.settings.leaseMs,
+            offset,
+            CLAIM_SCAN_LIMIT,
+            this.settings.patterns,
+          );
+          this.clock.observe(result.now, sentAt, Date.now());
+          for (const task of result.tasks) {
+            void this.deliveries.track(this.runner.run(task, source)).finally(() => this.onDeliveryEnd());
+          }
+          if (result.nextDueAt !== null && (soonest === null || result.nextDueAt < soonest)) {
+            soonest = result.nextDueAt;
+          }
+          offset += result.skipped;
+          if (result.exhausted || this.stopped) break;
+        }
+      }
+      if (starved) this.starvedForCapacity = true;
+      // When starved, the timer still covers tasks due later; the refill claims what is due now.
+      this.arm(soonest);
+    } catch (error) {
+      this.logger.warn(`Claiming due tasks failed, the sweep will retry: ${String(error)}`);
+    } finally {
+      this.draining = false;
+      const queued = this.queuedDrain;
+      this.queuedDrain = null;
+      if (queued) void this.drain(queued);
+    }
+  }
+}

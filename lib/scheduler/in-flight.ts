@@ -1,0 +1,33 @@
+/** Counts work in progress and lets shutdown wait for it to finish, up to a deadline. */
+export class InFlight {
+  private count = 0;
+  private idleWaiters: Array<() => void> = [];
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Tracks a piece of work until it settles. */
+  track<T>(work: Promise<T>): Promise<T> {
+    this.count++;
+    return work.finally(() => {
+      this.count--;
+      if (this.count === 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        waiters.forEach((resolve) => resolve());
+      }
+    });
+  }
+
+  /** Resolves `true` once nothing is in flight, or `false` if `timeoutMs` passes first. */
+  async idle(timeoutMs: number): Promise<boolean> {
+    if (this.count === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const idle = new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true)));
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const result = await Promise.race([idle, timeout]);
+    clearTimeout(timer);
+    return result;
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Runs the sample: `npm run sample`. See sample/README.md for what to try.
+ */
+import 'reflect-metadata';
+import { INestApplication, Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module';
+import { configFromEnv, formatDuration, SampleConfig } from './config';
+import { chooseRedis, SampleRedis } from './redis';
+
+const logger = new Logger('Sample');
+
+async function main(): Promise<void> {
+  const port = Number(process.env.PORT || 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new Error(`PORT must be a TCP port number, got "${process.env.PORT}"`);
+  }
+  const settings = configFromEnv(process.env);
+  const redis = await chooseRedis(process.env);
+  // If the process ends without the signal handlers below (an uncaught error),
+  // a server we started must not outlive it.
+  process.once('exit', () => redis.stopNow());
+
+  let app: INestApplication | undefined;
+  let closing = false;
+  const shutdown = async (reason: string): Promise<void> => {
+    if (closing) return;
+    closing = true;
+    logger.log(`${reason}: shutting down`);
+    try {
+      await app?.close();
+    } finally {
+      await redis.stop();
+    }
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      shutdown(signal).then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error(String(error));
+          process.exit(1);
+        },
+      );
+    });
+  }
+
+  const config: SampleConfig = { ...settings, redisUrl: redis.url };
+  try {
+    app = await NestFactory.create(AppModule.register(config));
+    await app.listen(port);
+  } catch (error) {
+    await shutdown('Start-up failed');
+    throw error;
+  }
+  logger.log(instructions(port, redis, config));
+}
+
+function instructions(port: number, redis: SampleRedis, config: SampleConfig): string {
+  const http = `http://localhost:${port}`;
+  const json = `-H 'content-type: application/json'`;
+  return [
+    `Listening on ${http}; Redis: ${redis.cli}`,
+    `Orders time out after ${formatDuration(config.orderTimeoutMs)}, meals last ${formatDuration(config.mealMs)}, ` +
+      `an acceleration card takes ${formatDuration(config.accelerationMs)} off.`,
+    'Try:',
+    `  curl -X POST ${http}/orders`,
+    `  curl -X POST ${http}/orders/1/pay`,
+    `  curl ${http}/orders/1`,
+    `  ${redis.cli} SET order:7 x EX 5      # a plain key fires the same handler`,
+    `  curl -X POST ${http}/coupons ${json} -d '{"userId":"ann","expiresInMs":60000,"remindBeforeMs":50000}'`,
+    `  curl ${http}/coupons/1`,
+    `  curl -X POST ${http}/pets/rex/auto-feed-card`,
+    `  curl -X POST ${http}/pets/rex/meals`,
+    `  curl -X POST ${http}/pets/rex/acceleration-card`,
+    `  curl ${http}/pets/rex`,
+  ].join('\n');
+}
+
+main().catch((error: unknown) => {
+  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exitCode = 1;
+});

@@ -1,0 +1,168 @@
+/**
+ * Starts and stops throwaway `redis-server` processes on free loopback ports.
+ *
+ * Development tooling only (tests, the sample app and the benchmark use it);
+ * it is not part of the published package. Servers are stopped by pid — never
+ * through a Redis command — so a test can never touch a Redis it did not start.
+ */
+import { ChildProcess, spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export type RedisConfig = Record<string, string | number>;
+
+export interface RedisServerOptions {
+  /** Extra configuration, passed as `--name value` arguments. */
+  config?: RedisConfig;
+  /** Port to listen on; a free one is picked when omitted. */
+  port?: number;
+  /** Working directory (RDB/AOF files); a fresh temporary one when omitted. */
+  dir?: string;
+  /** Path of the redis-server binary. @default 'redis-server' (from PATH) */
+  binary?: string;
+}
+
+const HOST = '127.0.0.1';
+
+/** Asks the kernel for a free loopback TCP port. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, HOST, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether a `redis-server` binary can be executed. */
+export function redisServerAvailable(binary = 'redis-server'): boolean {
+  try {
+    execFileSync(binary, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Sends PING over a raw socket until the server answers PONG or the deadline passes. */
+async function waitForPong(port: number, deadline: number, child: ChildProcess): Promise<void> {
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`redis-server on port ${port} exited with code ${child.exitCode}`);
+    }
+    const answered = await new Promise<boolean>((resolve) => {
+      const socket = new Socket();
+      const done = (ok: boolean) => {
+        socket.destroy();
+        resolve(ok);
+      };
+      socket.setTimeout(500, () => done(false));
+      socket.once('error', () => done(false));
+      socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
+      socket.connect(port, HOST, () => socket.write('PING\r\n'));
+    });
+    if (answered) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`redis-server on port ${port} did not answer PING in time`);
+}
+
+export class RedisServer {
+  private child: ChildProcess;
+  private readonly ownsDir: boolean;
+
+  private constructor(
+    child: ChildProcess,
+    readonly port: number,
+    readonly dir: string,
+    private readonly options: RedisServerOptions,
+    ownsDir: boolean,
+  ) {
+    this.child = child;
+    this.ownsDir = ownsDir;
+  }
+
+  /** Starts a server and resolves once it answers PING. */
+  static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
+    const port = options.port ?? (await freePort());
+    const ownsDir = options.dir === undefined;
+    const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'delay-task-redis-'));
+    const child = await RedisServer.spawnProcess(port, dir, options);
+    return new RedisServer(child, port, dir, options, ownsDir);
+  }
+
+  private static async spawnProcess(
+    port: number,
+    dir: string,
+    options: RedisServerOptions,
+  ): Promise<ChildProcess> {
+    const config: RedisConfig = {
+      bind: HOST,
+      port,
+      dir,
+      save: '',
+      appendonly: 'no',
+      'protected-mode': 'no',
+      loglevel: 'warning',
+      logfile: join(dir, 'redis.log'),
+      ...options.config,
+    };
+    const args = Object.entries(config).flatMap(([name, value]) => [`--${name}`, String(value)]);
+    const child = spawn(options.binary ?? 'redis-server', args, { stdio: 'ignore' });
+    child.on('error', () => undefined);
+    await waitForPong(port, Date.now() + 10_000, child);
+    return child;
+  }
+
+  get host(): string {
+    return HOST;
+  }
+
+  get url(): string {
+    return `redis://${HOST}:${this.port}`;
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Stops the server gracefully (SIGTERM by pid) and removes its temporary directory. */
+  async stop(): Promise<void> {
+    await this.signal('SIGTERM');
+    if (this.ownsDir) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Kills the server without giving it a chance to save (SIGKILL by pid). */
+  async kill(): Promise<void> {
+    await this.signal('SIGKILL');
+  }
+
+  /** Stops (SIGTERM, so the AOF is flushed) and starts again on the same port and directory. */
+  async restart(): Promise<void> {
+    await this.signal('SIGTERM');
+    this.child = await RedisServer.spawnProcess(this.port, this.dir, this.options);
+  }
+
+  /** Starts the server again after `kill()` or a signal, on the same port and directory. */
+  async revive(): Promise<void> {
+    if (this.running) return;
+    this.child = await RedisServer.spawnProcess(this.port, this.dir, this.options);
+  }
+
+  private async signal(signal: NodeJS.Signals): Promise<void> {
+    if (!this.running) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill(signal);
+    await exited;
+  }
+}
