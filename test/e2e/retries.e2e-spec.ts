@@ -1,0 +1,136 @@
+import { Injectable } from '@nestjs/common';
+import { ExpiredKeyEvent, OnKeyExpired } from '../../lib';
+import { RedisServer } from '../../tools/redis-server';
+import { EventCollector, freshPrefix, startApp } from '../support/fixture-app';
+import { waitFor } from '../support/wait-for';
+
+describe('retries and dead letters', () => {
+  let redis: RedisServer;
+  beforeAll(async () => (redis = await RedisServer.start()));
+  afterAll(async () => redis.stop());
+
+  it('retries with backoff, never re-runs a handler that succeeded, then dead-letters after maxAttempts', async () => {
+    const flaky = new EventCollector();
+    const steady = new EventCollector();
+
+    @Injectable()
+    class Billing {
+      @OnKeyExpired('bill:*')
+      charge(event: ExpiredKeyEvent) {
+        flaky.push(event);
+        throw new Error(`card declined (attempt ${event.attempt})`);
+      }
+
+      @OnKeyExpired('bill:*')
+      notify(event: ExpiredKeyEvent) {
+        steady.push(event);
+      }
+    }
+
+    const fixture = await startApp(
+      { connection: redis.url, prefix: freshPrefix(), maxAttempts: 3, backoff: { type: 'fixed', delay: 200 } },
+      [Billing],
+    );
+    const { tasks } = fixture;
+    try {
+      await tasks.schedule('bill:1', { amount: 5 }, { delay: 0 });
+      await flaky.count(3);
+      await waitFor(async () => (await tasks.deadLetters()).items.length === 1);
+
+      expect(flaky.events.map((e) => e.attempt)).toEqual([1, 2, 3]);
+      // Each retry is due `backoff` after the failure, and its event says so.
+      for (let i = 1; i < 3; i++) {
+        expect(flaky.events[i].dueAt! - flaky.events[i - 1].firedAt).toBeGreaterThanOrEqual(195);
+        expect(flaky.events[i].firedAt).toBeGreaterThanOrEqual(flaky.events[i].dueAt!);
+      }
+      // The handler that succeeded on attempt 1 was not run again.
+      expect(steady.events.map((e) => e.attempt)).toEqual([1]);
+
+      const page = await tasks.deadLetters();
+      expect(page.cursor).toBeNull();
+      expect(page.items).toEqual([
+        { key: 'bill:1', payload: { amount: 5 }, attempt: 3, error: 'card declined (attempt 3)', failedAt: expect.any(Number) },
+      ]);
+      await expect(tasks.get('bill:1')).resolves.toBeNull();
+      await expect(tasks.stats()).resolves.toEqual({ pending: 0, overdue: 0, active: 0, dead: 1 });
+
+      // Requeue: pending again with fresh attempts; the handler runs from attempt 1.
+      const requeuedAt = await tasks.requeue('bill:1', { delay: 50 });
+      expect(requeuedAt).toEqual(expect.any(Number));
+      await expect(tasks.get('bill:1')).resolves.toMatchObject({ state: 'pending', attempt: 0, payload: { amount: 5 } });
+      await flaky.count(4);
+      expect(flaky.events[3].attempt).toBe(1);
+      await waitFor(async () => (await tasks.deadLetters()).items.length === 1);
+
+      // Discard deletes it for good; requeue of something not dead is null.
+      await expect(tasks.discard('bill:1')).resolves.toBe(true);
+      await expect(tasks.discard('bill:1')).resolves.toBe(false);
+      await expect(tasks.requeue('bill:1')).resolves.toBeNull();
+    } finally {
+      await fixture.close();
+    }
+  });
+
+  it('per-task maxAttempts and exponential backoff override the module, and schedule replaces a dead letter', async () => {
+    const calls = new EventCollector();
+
+    @Injectable()
+    class AlwaysFails {
+      @OnKeyExpired('job:*')
+      run(event: ExpiredKeyEvent) {
+        calls.push(event);
+        return Promise.reject(new Error('boom'));
+      }
+    }
+
+    const fixture = await startApp({ connection: redis.url, prefix: freshPrefix(), maxAttempts: 10 }, [AlwaysFails]);
+    const { tasks } = fixture;
+    try {
+      await tasks.schedule('job:1', 1, { delay: 0, maxAttempts: 3, backoff: { type: 'exponential', delay: 100 } });
+      await calls.count(3);
+      await waitFor(async () => (await tasks.deadLetters({ pattern: 'job:*' })).items.length === 1);
+      const gaps = [1, 2].map((i) => calls.events[i].dueAt! - calls.events[i - 1].firedAt);
+      expect(gaps[0]).toBeGreaterThanOrEqual(95); // 100 * 2^0
+      expect(gaps[1]).toBeGreaterThanOrEqual(195); // 100 * 2^1
+      expect(gaps[1]).toBeLessThan(1_000);
+
+      // Scheduling the key again replaces the dead letter.
+      await tasks.schedule('job:1', 2, { delay: 60_000 });
+      await expect(tasks.deadLetters()).resolves.toEqual({ items: [], cursor: null });
+      await expect(tasks.get('job:1')).resolves.toMatchObject({ state: 'pending', attempt: 0, payload: 2 });
+      await tasks.cancel('job:1');
+    } finally {
+      await fixture.close();
+    }
+  });
+
+  it('pages through dead letters with a pattern and a cursor', async () => {
+    @Injectable()
+    class Fails {
+      @OnKeyExpired('dl:*')
+      run() {
+        throw new Error('no');
+      }
+    }
+    const fixture = await startApp({ connection: redis.url, prefix: freshPrefix(), maxAttempts: 1 }, [Fails]);
+    const { tasks } = fixture;
+    try {
+      await tasks.scheduleMany(Array.from({ length: 300 }, (_, n) => ({ key: `dl:${n % 2 ? 'odd' : 'even'}:${n}`, payload: n, delay: 0 })));
+      await waitFor(async () => (await tasks.stats()).dead === 300);
+      const seen = new Set<string>();
+      let cursor: string | undefined;
+      do {
+        const page = await tasks.deadLetters({ pattern: 'dl:odd:*', limit: 40, cursor });
+        page.items.forEach((item) => {
+          expect(item.key.startsWith('dl:odd:')).toBe(true);
+          expect(item.payload).toBe(Number(item.key.split(':')[2]));
+          seen.add(item.key);
+        });
+        cursor = page.cursor ?? undefined;
+      } while (cursor);
+      expect(seen.size).toBe(150);
+    } finally {
+      await fixture.close();
+    }
+  });
+});

@@ -1,0 +1,16 @@
+/**
+ * Polls `check` until it holds, failing after `timeoutMs`. For state that only
+ * Redis can tell (a task acknowledged, a dead letter written), where there is
+ * no handler promise to await.
+ */
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what} not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
