@@ -53,7 +53,9 @@ async function prepareServer(admin: Redis, workload: Workload, notes: string[]):
   await admin.config('SET', 'hz', String(workload.hz));
   if (workload.volatileKeys > 0) {
     const ms = await fillVolatileKeys(admin, workload.volatileKeys);
-    notes.push(`loaded ${workload.volatileKeys.toLocaleString('en-US')} volatile keys in ${(ms / 1000).toFixed(1)} s`);
+    notes.push(
+      `loaded ${workload.volatileKeys.toLocaleString('en-US')} volatile keys in ${(ms / 1000).toFixed(1)} s`,
+    );
   }
 }
 
@@ -82,14 +84,22 @@ function leadFor(workload: Workload, rateHint: number): number {
   return Math.max(MIN_LEAD_MS, Math.ceil((2 * workload.tasks * 1000) / rateHint) + 1_000);
 }
 
-async function timedSchedule(endpoint: Endpoint, tasks: readonly BenchTask[]): Promise<{ start: number; end: number; rate: number }> {
+async function timedSchedule(
+  endpoint: Endpoint,
+  tasks: readonly BenchTask[],
+): Promise<{ start: number; end: number; rate: number }> {
   const start = now();
   await endpoint.schedule(tasks);
   const end = now();
   return { start, end, rate: (tasks.length * 1000) / Math.max(end - start, 0.001) };
 }
 
-async function runMemoryCase(mechanism: Mechanism, workload: Workload, ctx: CaseContext, notes: string[]): Promise<Partial<CaseResult>> {
+async function runMemoryCase(
+  mechanism: Mechanism,
+  workload: Workload,
+  ctx: CaseContext,
+  notes: string[],
+): Promise<Partial<CaseResult>> {
   const endpoint = await mechanism.open(ctx.url);
   try {
     // Let connection setup (client buffers, script loading) settle before the baseline.
@@ -103,7 +113,9 @@ async function runMemoryCase(mechanism: Mechanism, workload: Workload, ctx: Case
     await sleep(1_500);
     const after = await usedMemory(ctx.admin);
     const keys = await ctx.admin.dbsize();
-    notes.push(`used_memory ${before.toLocaleString('en-US')} → ${after.toLocaleString('en-US')} B, ${keys.toLocaleString('en-US')} keys`);
+    notes.push(
+      `used_memory ${before.toLocaleString('en-US')} → ${after.toLocaleString('en-US')} B, ${keys.toLocaleString('en-US')} keys`,
+    );
     return { scheduleRate: rate, bytesPerTask: (after - before) / workload.tasks };
   } finally {
     await endpoint.close();
@@ -129,7 +141,8 @@ async function runDeliveryCase(
           ChildConsumer.start(mechanism.id, ctx.settings, ctx.url, log, instance),
         ),
       );
-      for (const outcome of started) if (outcome.status === 'fulfilled') children.push(outcome.value);
+      for (const outcome of started)
+        if (outcome.status === 'fulfilled') children.push(outcome.value);
       const failed = started.find((outcome) => outcome.status === 'rejected');
       if (failed) throw failed.reason;
       // The bench process only schedules here; the consumers are the child processes.
@@ -142,11 +155,14 @@ async function runDeliveryCase(
     const lastDue = due[due.length - 1];
     const scheduling = await timedSchedule(scheduler, tasksDueAt(due));
     if (scheduling.end > firstDue) {
-      notes.push(`scheduling finished ${(scheduling.end - firstDue).toFixed(0)} ms after the first due time`);
+      notes.push(
+        `scheduling finished ${(scheduling.end - firstDue).toFixed(0)} ms after the first due time`,
+      );
     }
 
     const complete = await log.whenComplete(lastDue + workload.waitMs - now());
-    if (!complete) notes.push(`stopped waiting ${workload.waitMs / 1000} s after the last due time`);
+    if (!complete)
+      notes.push(`stopped waiting ${workload.waitMs / 1000} s after the last due time`);
     await sleep(ctx.settleMs);
 
     // Children report their last fires while stopping, so stop them before reading the log.
@@ -175,7 +191,12 @@ async function runDeliveryCase(
 }
 
 /** Runs one case; failures are reported in the result rather than thrown, so the other cases still run. */
-export async function runCase(mechanism: Mechanism, workload: Workload, run: number, ctx: CaseContext): Promise<CaseResult> {
+export async function runCase(
+  mechanism: Mechanism,
+  workload: Workload,
+  run: number,
+  ctx: CaseContext,
+): Promise<CaseResult> {
   const notes: string[] = [];
   const empty = summarize([]);
   const base: CaseResult = {

@@ -60,7 +60,10 @@ async function stop(code: number): Promise<void> {
 process.on('message', (message: ToWorker) => {
   if (message.type === 'start') {
     start(message).catch(async (error: unknown) => {
-      await send({ type: 'failed', message: error instanceof Error ? error.stack ?? error.message : String(error) });
+      await send({
+        type: 'failed',
+        message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
       await stop(1);
     });
   } else if (message.type === 'stop') {

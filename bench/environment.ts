@@ -27,7 +27,9 @@ function cpuModel(): string {
 
 function packageVersion(name: string): string {
   try {
-    const manifest = JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version?: string };
+    const manifest = JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as {
+      version?: string;
+    };
     return manifest.version ?? 'unknown';
   } catch {
     return 'unknown';
@@ -35,7 +37,11 @@ function packageVersion(name: string): string {
 }
 
 /** Reads versions from the running bench server (the one measured), the rest from this process. */
-export async function collectEnvironment(admin: Redis, mode: 'quick' | 'full', startedAt: Date): Promise<Environment> {
+export async function collectEnvironment(
+  admin: Redis,
+  mode: 'quick' | 'full',
+  startedAt: Date,
+): Promise<Environment> {
   const serverInfo = await admin.info('server');
   return {
     nproc: availableParallelism(),

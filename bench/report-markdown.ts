@@ -24,7 +24,11 @@ function row(cells: readonly string[]): string {
   return `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[], align?: readonly ('l' | 'r')[]): string {
+function table(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  align?: readonly ('l' | 'r')[],
+): string {
   const rule = header.map((_, i) => ((align?.[i] ?? 'l') === 'r' ? '---:' : '---'));
   return [row(header), row(rule), ...rows.map(row)].join('\n');
 }
@@ -61,16 +65,24 @@ function notesOf(results: readonly CaseResult[]): string[] {
   const lines: string[] = [];
   for (const r of results) {
     const notes = [...r.notes];
-    if (r.perInstance) notes.push(`handler runs per instance: ${r.perInstance.map(formatInt).join(' + ')}`);
-    if (r.drainMs !== undefined) notes.push(`last delivery ${formatMs(r.drainMs)} ms after the due instant`);
+    if (r.perInstance)
+      notes.push(`handler runs per instance: ${r.perInstance.map(formatInt).join(' + ')}`);
+    if (r.drainMs !== undefined)
+      notes.push(`last delivery ${formatMs(r.drainMs)} ms after the due instant`);
     if (r.error) notes.push(`**failed**: ${r.error.split('\n')[0]}`);
-    if (notes.length) lines.push(`- ${r.workload.title} · ${r.mechanism.label} · run ${r.run}: ${notes.join('; ')}`);
+    if (notes.length)
+      lines.push(
+        `- ${r.workload.title} · ${r.mechanism.label} · run ${r.run}: ${notes.join('; ')}`,
+      );
   }
   return lines;
 }
 
 function workloadLine(w: Workload): string {
-  const where = w.instances === 0 ? 'consumer in the bench process' : `${w.instances} consumer process${w.instances > 1 ? 'es' : ''}, scheduling from the bench process`;
+  const where =
+    w.instances === 0
+      ? 'consumer in the bench process'
+      : `${w.instances} consumer process${w.instances > 1 ? 'es' : ''}, scheduling from the bench process`;
   switch (w.kind) {
     case 'timing':
       return `- **${w.title}**: ${formatInt(w.tasks)} tasks due evenly over ${w.spreadMs / 1000} s, Redis hz ${w.hz}${w.volatileKeys ? `, ${formatInt(w.volatileKeys)} unrelated keys with a 1-hour TTL in the same database` : ''}; ${where}; wait bounded at ${w.waitMs / 1000} s after the last due time.`;
@@ -114,26 +126,55 @@ export function renderMarkdown(input: ReportInput): string {
   if (targets.length) {
     out.push('## nestjs-delay-task against its targets', '');
     if (quick) out.push('Judged on the scaled-down quick workloads.', '');
-    out.push(table(['Target', 'Measured (every run)', 'Verdict'], targets.map((t) => [t.target, t.measured, t.verdict])), '');
+    out.push(
+      table(
+        ['Target', 'Measured (every run)', 'Verdict'],
+        targets.map((t) => [t.target, t.measured, t.verdict]),
+      ),
+      '',
+    );
   }
 
   out.push('## Results', '');
-  out.push('Lateness = fire time − intended due time, in ms, over the tasks delivered. Dup = handler runs beyond the first.', '');
+  out.push(
+    'Lateness = fire time − intended due time, in ms, over the tasks delivered. Dup = handler runs beyond the first.',
+    '',
+  );
   out.push(
     table(
-      ['Workload', 'Mechanism', 'Run', 'Delivered / scheduled', 'Dup', 'p50 ms', 'p99 ms', 'max ms', 'Scheduling tasks/s', 'Drain tasks/s', 'B / pending task'],
+      [
+        'Workload',
+        'Mechanism',
+        'Run',
+        'Delivered / scheduled',
+        'Dup',
+        'p50 ms',
+        'p99 ms',
+        'max ms',
+        'Scheduling tasks/s',
+        'Drain tasks/s',
+        'B / pending task',
+      ],
       input.results.map(resultRow),
       ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
     '',
   );
-  out.push(`![Lateness p50, p99 and max per mechanism and workload, log scale](${input.chartFile})`, '');
+  out.push(
+    `![Lateness p50, p99 and max per mechanism and workload, log scale](${input.chartFile})`,
+    '',
+  );
 
   const notes = notesOf(input.results);
   if (notes.length) out.push('## Notes', '', ...notes, '');
 
   out.push('## Workloads', '', ...input.workloads.map(workloadLine), '');
-  out.push('## Settings', '', ...input.mechanisms.map((m) => `- **${m.label}**: ${m.describeSettings()}`), '');
+  out.push(
+    '## Settings',
+    '',
+    ...input.mechanisms.map((m) => `- **${m.label}**: ${m.describeSettings()}`),
+    '',
+  );
   out.push(
     '## How it is measured',
     '',

@@ -28,12 +28,18 @@ function mean(values: readonly number[]): number {
 function p99Check(target: string, cases: CaseResult[], boundMs: number): TargetCheck {
   const ok = cases.filter((c) => !c.error && c.lateness.count > 0);
   const byWorkload = new Map<string, number[]>();
-  for (const c of ok) byWorkload.set(c.workload.title, [...(byWorkload.get(c.workload.title) ?? []), c.lateness.p99]);
-  const measured = [...byWorkload].map(([title, p99s]) => `${title}: ${p99s.map(formatMs).join(' / ')} ms`).join('; ');
+  for (const c of ok)
+    byWorkload.set(c.workload.title, [...(byWorkload.get(c.workload.title) ?? []), c.lateness.p99]);
+  const measured = [...byWorkload]
+    .map(([title, p99s]) => `${title}: ${p99s.map(formatMs).join(' / ')} ms`)
+    .join('; ');
   return {
     target,
     measured: measured || '–',
-    verdict: verdictOf(ok.length > 0 && ok.length === cases.length, ok.every((c) => c.lateness.p99 <= boundMs)),
+    verdict: verdictOf(
+      ok.length > 0 && ok.length === cases.length,
+      ok.every((c) => c.lateness.p99 <= boundMs),
+    ),
   };
 }
 
@@ -41,11 +47,19 @@ export function checkTargets(results: readonly CaseResult[]): TargetCheck[] {
   const mine = results.filter((r) => r.mechanism.id === MODULE);
   if (mine.length === 0) return [];
   const timing = mine.filter((r) => r.workload.kind === 'timing');
-  const burst1 = mine.filter((r) => r.workload.kind === 'burst' && r.workload.instances === 1 && !r.error);
-  const burst2 = mine.filter((r) => r.workload.kind === 'burst' && r.workload.instances === 2 && !r.error);
+  const burst1 = mine.filter(
+    (r) => r.workload.kind === 'burst' && r.workload.instances === 1 && !r.error,
+  );
+  const burst2 = mine.filter(
+    (r) => r.workload.kind === 'burst' && r.workload.instances === 2 && !r.error,
+  );
   const delivery = mine.filter((r) => r.workload.kind !== 'memory');
-  const big = mine.filter((r) => r.workload.tasks >= 10_000 && !r.error && Number.isFinite(r.scheduleRate));
-  const memory = mine.filter((r) => r.workload.kind === 'memory' && !r.error && r.bytesPerTask !== undefined);
+  const big = mine.filter(
+    (r) => r.workload.tasks >= 10_000 && !r.error && Number.isFinite(r.scheduleRate),
+  );
+  const memory = mine.filter(
+    (r) => r.workload.kind === 'memory' && !r.error && r.bytesPerTask !== undefined,
+  );
 
   const lost = delivery.reduce((sum, r) => sum + (r.error ? 0 : r.scheduled - r.delivered), 0);
   const duplicated = delivery.reduce((sum, r) => sum + r.duplicates, 0);
@@ -56,8 +70,16 @@ export function checkTargets(results: readonly CaseResult[]): TargetCheck[] {
   const bytes = memory.map((r) => r.bytesPerTask ?? Number.NaN);
 
   return [
-    p99Check('lateness p99 ≤ 2 ms, no volatile keys, hz 10 and 100', timing.filter((r) => r.workload.volatileKeys === 0), 2),
-    p99Check('lateness p99 ≤ 5 ms beside the volatile keys, hz 10 and 100', timing.filter((r) => r.workload.volatileKeys > 0), 5),
+    p99Check(
+      'lateness p99 ≤ 2 ms, no volatile keys, hz 10 and 100',
+      timing.filter((r) => r.workload.volatileKeys === 0),
+      2,
+    ),
+    p99Check(
+      'lateness p99 ≤ 5 ms beside the volatile keys, hz 10 and 100',
+      timing.filter((r) => r.workload.volatileKeys > 0),
+      5,
+    ),
     {
       target: 'zero lost, zero duplicated (all delivery cases)',
       measured: `${formatInt(lost)} lost, ${formatInt(duplicated)} duplicated in ${delivery.length - failed} cases${failed ? `, ${failed} cases failed` : ''}`,
@@ -65,28 +87,47 @@ export function checkTargets(results: readonly CaseResult[]): TargetCheck[] {
     },
     {
       target: 'scheduleMany ≥ 100,000 tasks/s (cases with ≥ 10k tasks, worst run)',
-      measured: rates.length ? `${formatInt(Math.min(...rates))} … ${formatInt(Math.max(...rates))} tasks/s` : '–',
-      verdict: verdictOf(rates.length > 0, rates.every((r) => r >= 100_000)),
+      measured: rates.length
+        ? `${formatInt(Math.min(...rates))} … ${formatInt(Math.max(...rates))} tasks/s`
+        : '–',
+      verdict: verdictOf(
+        rates.length > 0,
+        rates.every((r) => r >= 100_000),
+      ),
     },
     {
       target: 'burst drained ≥ 100,000 tasks/s by one instance',
       measured: drain1.length ? `${drain1.map(formatInt).join(' / ')} tasks/s` : '–',
-      verdict: verdictOf(drain1.length > 0, drain1.every((r) => r >= 100_000)),
+      verdict: verdictOf(
+        drain1.length > 0,
+        drain1.every((r) => r >= 100_000),
+      ),
     },
     {
       target: 'burst lateness p99 ≤ 500 ms, one instance',
-      measured: burst1.length ? `${burst1.map((r) => formatMs(r.lateness.p99)).join(' / ')} ms` : '–',
-      verdict: verdictOf(burst1.length > 0, burst1.every((r) => r.lateness.p99 <= 500)),
+      measured: burst1.length
+        ? `${burst1.map((r) => formatMs(r.lateness.p99)).join(' / ')} ms`
+        : '–',
+      verdict: verdictOf(
+        burst1.length > 0,
+        burst1.every((r) => r.lateness.p99 <= 500),
+      ),
     },
     {
       target: 'two instances drain no slower than one (mean of runs)',
-      measured: drain1.length && drain2.length ? `${formatInt(mean(drain2))} vs ${formatInt(mean(drain1))} tasks/s` : '–',
+      measured:
+        drain1.length && drain2.length
+          ? `${formatInt(mean(drain2))} vs ${formatInt(mean(drain1))} tasks/s`
+          : '–',
       verdict: verdictOf(drain1.length > 0 && drain2.length > 0, mean(drain2) >= mean(drain1)),
     },
     {
       target: '≤ 250 B of Redis memory per pending task',
       measured: bytes.length ? `${bytes.map((b) => formatInt(b)).join(' / ')} B` : '–',
-      verdict: verdictOf(bytes.length > 0, bytes.every((b) => b <= 250)),
+      verdict: verdictOf(
+        bytes.length > 0,
+        bytes.every((b) => b <= 250),
+      ),
     },
   ];
 }

@@ -17,14 +17,19 @@ return tonumber(ARGV[2]) - tonumber(ARGV[1]) + 1`;
 const CHUNK = 100_000;
 
 /** Writes `count` keys `filler:<i>` expiring in `ttlSeconds`; resolves with how long it took (ms). */
-export async function fillVolatileKeys(admin: Redis, count: number, ttlSeconds = 3_600): Promise<number> {
+export async function fillVolatileKeys(
+  admin: Redis,
+  count: number,
+  ttlSeconds = 3_600,
+): Promise<number> {
   const started = performance.now();
   for (let first = 0; first < count; first += CHUNK) {
     const last = Math.min(count, first + CHUNK) - 1;
     await admin.eval(FILL_SCRIPT, 0, first, last, ttlSeconds);
   }
   const volatile = await volatileKeyCount(admin);
-  if (volatile < count) throw new Error(`expected ${count} volatile keys, Redis reports ${volatile}`);
+  if (volatile < count)
+    throw new Error(`expected ${count} volatile keys, Redis reports ${volatile}`);
   return performance.now() - started;
 }
 

@@ -81,6 +81,24 @@ const QUICK: Scale = {
   volatileWaitMs: 8_000,
 };
 
+/**
+ * A short untimed round per mechanism before the measured cases, so the first
+ * measured case does not pay for cold JIT, script loading and connection setup.
+ */
+export function warmupWorkload(): Workload {
+  return {
+    id: 'warm-up',
+    title: 'warm-up',
+    kind: 'timing',
+    tasks: 500,
+    spreadMs: 500,
+    hz: 10,
+    volatileKeys: 0,
+    instances: 0,
+    waitMs: 1_500,
+  };
+}
+
 export function buildWorkloads(quick: boolean): Workload[] {
   const s = quick ? QUICK : FULL;
   const over = (n: number, ms: number) => `${compactCount(n)} over ${ms / 1000} s`;

@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { CLUSTER_SHARDS, RESOLVED_DELAY_TASK_OPTIONS } from './delay-task.constants';
-import { DELAY_TASK_MODULE_OPTIONS, DelayTaskConfigurableModule } from './delay-task.module-definition';
+import {
+  DELAY_TASK_MODULE_OPTIONS,
+  DelayTaskConfigurableModule,
+} from './delay-task.module-definition';
 import { DelayTaskOrchestrator } from './delay-task.orchestrator';
 import { DelayTaskService } from './delay-task.service';
 import { DelayTaskExplorer } from './discovery/delay-task.explorer';
@@ -14,7 +17,10 @@ import { TaskStore } from './redis/task-store';
 import { EventRouter } from './routing/event-router';
 import { ExpiredEventStream } from './routing/expired-event-stream';
 import { RedisClock } from './scheduler/redis-clock';
-import { ResolvedDelayTaskOptions, resolveModuleOptions } from './validation/module-options.validation';
+import {
+  ResolvedDelayTaskOptions,
+  resolveModuleOptions,
+} from './validation/module-options.validation';
 
 /**
  * Delayed tasks on Redis: `@OnKeyExpired` handlers for plain expired keys and
@@ -44,7 +50,11 @@ import { ResolvedDelayTaskOptions, resolveModuleOptions } from './validation/mod
       useFactory: (connection: RedisConnection, options: ResolvedDelayTaskOptions) => {
         const scripts = new ScriptLibrary();
         scripts.install(connection.client);
-        return new TaskStore(connection.client, scripts, new TaskKeys(options.prefix, connection.isCluster ? CLUSTER_SHARDS : 1));
+        return new TaskStore(
+          connection.client,
+          scripts,
+          new TaskKeys(options.prefix, connection.isCluster ? CLUSTER_SHARDS : 1),
+        );
       },
       inject: [RedisConnection, RESOLVED_DELAY_TASK_OPTIONS],
     },

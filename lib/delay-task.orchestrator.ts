@@ -29,7 +29,9 @@ import { ResolvedDelayTaskOptions } from './validation/module-options.validation
  * handlers (up to `shutdownTimeoutMs`) and closes what the module opened.
  */
 @Injectable()
-export class DelayTaskOrchestrator implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class DelayTaskOrchestrator
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger('DelayTaskModule');
   private readonly deliveries = new InFlight();
   private readonly plainEvents = new InFlight();
@@ -88,7 +90,9 @@ export class DelayTaskOrchestrator implements OnApplicationBootstrap, BeforeAppl
       sweepIntervalMs: options.sweepIntervalMs,
     });
     this.scheduler = scheduler;
-    await pubsub.subscribe(this.store.keys.wakeChannel, (_channel, message) => scheduler.wake(Number(message)));
+    await pubsub.subscribe(this.store.keys.wakeChannel, (_channel, message) =>
+      scheduler.wake(Number(message)),
+    );
     pubsub.onReconnect(() => scheduler.catchUp());
     this.leases.start();
     await scheduler.start();

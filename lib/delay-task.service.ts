@@ -9,7 +9,12 @@ import {
   ScheduleManyItem,
   ScheduleOptions,
 } from './interfaces/schedule-options.interface';
-import { DeadLetterPage, DeadLetterQuery, TaskInfo, TaskStats } from './interfaces/task-info.interface';
+import {
+  DeadLetterPage,
+  DeadLetterQuery,
+  TaskInfo,
+  TaskStats,
+} from './interfaces/task-info.interface';
 import { PreparedTask, TaskStore } from './redis/task-store';
 import { decodePayload, recordHeader } from './redis/task-record';
 import { ExpiredEventStream } from './routing/expired-event-stream';
@@ -56,7 +61,11 @@ export class DelayTaskService {
    * await tasks.schedule('order:42', { orderId: '42' }, { delay: 30 * 60_000 });
    * ```
    */
-  async schedule<T = unknown>(key: string, payload: T, options: ScheduleOptions): Promise<ScheduledTaskRef> {
+  async schedule<T = unknown>(
+    key: string,
+    payload: T,
+    options: ScheduleOptions,
+  ): Promise<ScheduledTaskRef> {
     const task = this.prepare(key, payload, options);
     const [dueAt] = await this.store.schedule([task]);
     return { key: task.key, dueAt };
@@ -66,9 +75,13 @@ export class DelayTaskService {
    * Schedules many tasks in batched round trips. The whole batch is validated
    * first (one bad item: nothing written); a key repeated in the batch keeps its last item.
    */
-  async scheduleMany<T = unknown>(items: ReadonlyArray<ScheduleManyItem<T>>): Promise<ScheduledTaskRef[]> {
+  async scheduleMany<T = unknown>(
+    items: ReadonlyArray<ScheduleManyItem<T>>,
+  ): Promise<ScheduledTaskRef[]> {
     if (!Array.isArray(items)) {
-      throw new InvalidOptionsError('scheduleMany takes an array of { key, payload, delay | at } items.');
+      throw new InvalidOptionsError(
+        'scheduleMany takes an array of { key, payload, delay | at } items.',
+      );
     }
     const lastByKey = new Map<string, PreparedTask>();
     items.forEach((item, index) => {
@@ -122,10 +135,14 @@ export class DelayTaskService {
     const pattern = query.pattern === undefined ? '*' : validatePattern(query.pattern);
     const limit = query.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1) {
-      throw new InvalidOptionsError(`deadLetters: "limit" must be a positive integer, got ${String(limit)}.`);
+      throw new InvalidOptionsError(
+        `deadLetters: "limit" must be a positive integer, got ${String(limit)}.`,
+      );
     }
     if (query.cursor !== undefined && !/^\d+:\d+$/.test(query.cursor)) {
-      throw new InvalidOptionsError(`deadLetters: "cursor" must be one returned by a previous call.`);
+      throw new InvalidOptionsError(
+        `deadLetters: "cursor" must be one returned by a previous call.`,
+      );
     }
     const page = await this.store.deadLetters(pattern, limit, query.cursor);
     return {

@@ -4,6 +4,7 @@
 import 'reflect-metadata';
 import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import { configFromEnv, formatDuration, SampleConfig } from './config';
 import { chooseRedis, SampleRedis } from './redis';
@@ -53,7 +54,9 @@ async function main(): Promise<void> {
     await shutdown('Start-up failed');
     throw error;
   }
-  logger.log(instructions(port, redis, config));
+  // The port actually bound (PORT=0 picks a free one).
+  const { port: boundPort } = app.getHttpServer().address() as AddressInfo;
+  logger.log(instructions(boundPort, redis, config));
 }
 
 function instructions(port: number, redis: SampleRedis, config: SampleConfig): string {

@@ -33,7 +33,12 @@ class BenchAppModule {
     return {
       module: BenchAppModule,
       imports: [
-        DelayTaskModule.forRoot({ connection: url, prefix: PREFIX, concurrency, keyspaceEvents: false }),
+        DelayTaskModule.forRoot({
+          connection: url,
+          prefix: PREFIX,
+          concurrency,
+          keyspaceEvents: false,
+        }),
       ],
       providers: onFire ? [{ provide: FIRE_LISTENER, useValue: onFire }, BenchHandler] : [],
     };

@@ -1,7 +1,10 @@
 /** Builds a mechanism by id. Each is loaded on demand so one that fails to load cannot stop the others. */
 import { Mechanism, MechanismId, MechanismSettings } from './mechanism';
 
-export async function loadMechanism(id: MechanismId, settings: MechanismSettings): Promise<Mechanism> {
+export async function loadMechanism(
+  id: MechanismId,
+  settings: MechanismSettings,
+): Promise<Mechanism> {
   switch (id) {
     case 'delay-task': {
       // NOTE: lazy because it compiles the library from ../lib, which may be mid-change.

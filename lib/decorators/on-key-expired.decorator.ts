@@ -24,7 +24,8 @@ export interface OnKeyExpiredMetadata {
 export function OnKeyExpired(pattern: string, options: OnKeyExpiredOptions = {}): MethodDecorator {
   return (_target, _propertyKey, descriptor) => {
     const method = descriptor.value as object;
-    const existing: OnKeyExpiredMetadata[] = Reflect.getMetadata(ON_KEY_EXPIRED_METADATA, method) ?? [];
+    const existing: OnKeyExpiredMetadata[] =
+      Reflect.getMetadata(ON_KEY_EXPIRED_METADATA, method) ?? [];
     Reflect.defineMetadata(ON_KEY_EXPIRED_METADATA, [...existing, { pattern, options }], method);
     return descriptor;
   };

@@ -2,7 +2,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { ON_KEY_EXPIRED_METADATA } from '../delay-task.constants';
-import { handlerOptionsInvalid, handlerPatternInvalid, requestScopedHandler } from '../delay-task.messages';
+import {
+  handlerOptionsInvalid,
+  handlerPatternInvalid,
+  requestScopedHandler,
+} from '../delay-task.messages';
 import { OnKeyExpiredMetadata } from '../decorators/on-key-expired.decorator';
 import { InvalidOptionsError } from '../errors/invalid-options.error';
 import { InvalidPatternError } from '../errors/invalid-pattern.error';
@@ -29,7 +33,8 @@ export class DelayTaskExplorer {
     for (const wrapper of wrappers) {
       const instance: unknown = wrapper.instance;
       // Aliases (useExisting) point at an instance registered under its own token too.
-      if (wrapper.isAlias || !instance || typeof instance !== 'object' || seen.has(instance)) continue;
+      if (wrapper.isAlias || !instance || typeof instance !== 'object' || seen.has(instance))
+        continue;
       const prototype: unknown = Object.getPrototypeOf(instance);
       if (!prototype || typeof prototype !== 'object') continue;
       seen.add(instance);
@@ -39,10 +44,18 @@ export class DelayTaskExplorer {
     }
   }
 
-  private exploreMethod(wrapper: InstanceWrapper, instance: object, prototype: object, methodName: string): void {
+  private exploreMethod(
+    wrapper: InstanceWrapper,
+    instance: object,
+    prototype: object,
+    methodName: string,
+  ): void {
     const method: unknown = Reflect.get(prototype, methodName);
     if (typeof method !== 'function') return;
-    const registrations: OnKeyExpiredMetadata[] | undefined = Reflect.getMetadata(ON_KEY_EXPIRED_METADATA, method);
+    const registrations: OnKeyExpiredMetadata[] | undefined = Reflect.getMetadata(
+      ON_KEY_EXPIRED_METADATA,
+      method,
+    );
     if (!registrations?.length) return;
 
     const className = instance.constructor?.name ?? String(wrapper.name);

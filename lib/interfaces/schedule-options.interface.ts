@@ -3,7 +3,10 @@ import { BackoffPolicy } from './backoff.interface';
 /** When a task is due: exactly one of `delay` or `at`. */
 export type DueTime =
   | { /** Milliseconds from now (Redis' clock); 0 or more. */ delay: number; at?: never }
-  | { /** A moment: a `Date` or epoch ms. A moment in the past fires now. */ at: Date | number; delay?: never };
+  | {
+      /** A moment: a `Date` or epoch ms. A moment in the past fires now. */ at: Date | number;
+      delay?: never;
+    };
 
 /** Per-task delivery settings; they override the module's. */
 export interface TaskDeliveryOptions {

@@ -8,7 +8,9 @@ const REQUIRED_FLAGS = ['E', 'x'];
  * `A` is an alias that includes `x`. Returns the input when nothing is missing.
  */
 export function mergeKeyspaceFlags(current: string): string {
-  const missing = REQUIRED_FLAGS.filter((flag) => !current.includes(flag) && !(flag === 'x' && current.includes('A')));
+  const missing = REQUIRED_FLAGS.filter(
+    (flag) => !current.includes(flag) && !(flag === 'x' && current.includes('A')),
+  );
   return current + missing.join('');
 }
 

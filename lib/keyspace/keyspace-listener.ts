@@ -79,7 +79,9 @@ export class KeyspaceListener {
       );
       return reply === 'OK';
     } catch (error) {
-      this.logger.warn(`Could not take the exclusive lock for "${key.toString()}": ${String(error)}`);
+      this.logger.warn(
+        `Could not take the exclusive lock for "${key.toString()}": ${String(error)}`,
+      );
       return false;
     }
   }

@@ -27,7 +27,13 @@ interface MatchState {
   giveUp: boolean;
 }
 
-function matchFrom(pattern: Uint8Array, p: number, subject: Uint8Array, s: number, state: MatchState): boolean {
+function matchFrom(
+  pattern: Uint8Array,
+  p: number,
+  subject: Uint8Array,
+  s: number,
+  state: MatchState,
+): boolean {
   const patternEnd = pattern.length;
   const subjectEnd = subject.length;
   while (p < patternEnd && s < subjectEnd) {
@@ -92,7 +98,10 @@ function matchFrom(pattern: Uint8Array, p: number, subject: Uint8Array, s: numbe
 }
 
 /** Whether `subject` matches the Redis glob `pattern`; strings are compared as UTF-8 bytes. */
-export function redisGlobMatch(pattern: Uint8Array | string, subject: Uint8Array | string): boolean {
+export function redisGlobMatch(
+  pattern: Uint8Array | string,
+  subject: Uint8Array | string,
+): boolean {
   const patternBytes = typeof pattern === 'string' ? Buffer.from(pattern, 'utf8') : pattern;
   const subjectBytes = typeof subject === 'string' ? Buffer.from(subject, 'utf8') : subject;
   return matchFrom(patternBytes, 0, subjectBytes, 0, { giveUp: false });

@@ -2,7 +2,10 @@ import { Logger } from '@nestjs/common';
 import IORedis, { Cluster, ClusterNode, Redis, RedisOptions } from 'ioredis';
 import { redisUnreachable } from '../delay-task.messages';
 import { RedisConnectionError } from '../errors/redis-connection.error';
-import { ClusterConnection, DelayTaskConnection } from '../interfaces/delay-task-module-options.interface';
+import {
+  ClusterConnection,
+  DelayTaskConnection,
+} from '../interfaces/delay-task-module-options.interface';
 
 /** Connection attempts before the first successful connection, when the user set no retry strategy. */
 const STARTUP_RETRIES = 3;
@@ -19,11 +22,17 @@ function limitStartupRetries(client: Redis): void {
   let connectedOnce = false;
   client.once('ready', () => (connectedOnce = true));
   client.options.retryStrategy = (times) =>
-    !connectedOnce && times > STARTUP_RETRIES ? null : Math.min(times * 200, MAX_RECONNECT_DELAY_MS);
+    !connectedOnce && times > STARTUP_RETRIES
+      ? null
+      : Math.min(times * 200, MAX_RECONNECT_DELAY_MS);
 }
 
 function isClusterConnection(connection: DelayTaskConnection): connection is ClusterConnection {
-  return typeof connection === 'object' && connection !== null && Array.isArray(Reflect.get(connection, 'cluster'));
+  return (
+    typeof connection === 'object' &&
+    connection !== null &&
+    Array.isArray(Reflect.get(connection, 'cluster'))
+  );
 }
 
 function isClient(connection: DelayTaskConnection): connection is Redis | Cluster {
@@ -40,7 +49,9 @@ function describeOptions(options: RedisOptions): string {
 }
 
 function describeNode(node: ClusterNode): string {
-  return typeof node === 'object' ? `${node.host ?? 'localhost'}:${node.port ?? 6379}` : String(node);
+  return typeof node === 'object'
+    ? `${node.host ?? 'localhost'}:${node.port ?? 6379}`
+    : String(node);
 }
 
 function describeUrl(url: string): string {
@@ -68,9 +79,14 @@ export class RedisConnection {
   constructor(connection: DelayTaskConnection) {
     if (isClient(connection)) {
       this.client = connection;
-      this.address = connection instanceof Cluster ? 'the Redis Cluster passed in' : describeOptions(connection.options);
+      this.address =
+        connection instanceof Cluster
+          ? 'the Redis Cluster passed in'
+          : describeOptions(connection.options);
     } else if (isClusterConnection(connection)) {
-      this.client = this.own(new Cluster(connection.cluster, { ...connection.options, lazyConnect: true }));
+      this.client = this.own(
+        new Cluster(connection.cluster, { ...connection.options, lazyConnect: true }),
+      );
       this.address = `Redis Cluster ${connection.cluster.map(describeNode).join(', ')}`;
     } else if (typeof connection === 'string') {
       const redis = new IORedis(connection, { lazyConnect: true });
@@ -89,7 +105,9 @@ export class RedisConnection {
   private own<T extends Redis | Cluster>(client: T): T {
     this.owned.push(client);
     // An owned client must have an error listener, or ioredis reports every failed reconnect as unhandled.
-    client.on('error', (error: Error) => this.logger.debug(`Redis ${this.address}: ${error.message}`));
+    client.on('error', (error: Error) =>
+      this.logger.debug(`Redis ${this.address}: ${error.message}`),
+    );
     return client;
   }
 
@@ -112,7 +130,9 @@ export class RedisConnection {
     if (client.status === 'ready') return;
     if (client.status === 'end' || client.status === 'close') {
       if (!this.owned.includes(client)) {
-        throw new RedisConnectionError(redisUnreachable(this.address, 'the client passed in is closed'));
+        throw new RedisConnectionError(
+          redisUnreachable(this.address, 'the client passed in is closed'),
+        );
       }
     }
     await new Promise<void>((resolve, reject) => {
@@ -124,7 +144,11 @@ export class RedisConnection {
       };
       const onEnd = () => {
         cleanup();
-        reject(new RedisConnectionError(redisUnreachable(this.address, lastError?.message ?? 'connection closed')));
+        reject(
+          new RedisConnectionError(
+            redisUnreachable(this.address, lastError?.message ?? 'connection closed'),
+          ),
+        );
       };
       const cleanup = () => {
         client.off('error', onError);

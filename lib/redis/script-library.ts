@@ -30,7 +30,9 @@ function readScript(name: string): string {
   return source.replace(INCLUDE_LINE, (_line, names: string) =>
     names
       .split(',')
-      .map((include) => readFileSync(join(SCRIPTS_DIR, 'includes', `${include.trim()}.lua`), 'utf8'))
+      .map((include) =>
+        readFileSync(join(SCRIPTS_DIR, 'includes', `${include.trim()}.lua`), 'utf8'),
+      )
       .join('\n'),
   );
 }
@@ -65,7 +67,12 @@ export class ScriptLibrary {
   }
 
   /** Runs a script on a client and resolves with its reply. */
-  run(client: Redis | Cluster, name: ScriptName, keys: string[], args: ScriptArg[]): Promise<unknown> {
+  run(
+    client: Redis | Cluster,
+    name: ScriptName,
+    keys: string[],
+    args: ScriptArg[],
+  ): Promise<unknown> {
     return this.call(client, name, keys, args) as Promise<unknown>;
   }
 

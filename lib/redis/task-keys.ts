@@ -54,7 +54,10 @@ export class TaskKeys {
 
   /** Whether a Redis key is one of the module's own (such keys never reach handlers as plain expirations). */
   isOwnKey(key: Uint8Array): boolean {
-    return key.length >= this.ownPrefix.length && this.ownPrefix.equals(key.subarray(0, this.ownPrefix.length));
+    return (
+      key.length >= this.ownPrefix.length &&
+      this.ownPrefix.equals(key.subarray(0, this.ownPrefix.length))
+    );
   }
 
   /** Lock key that lets one instance handle one expiry of a plain key with `{ exclusive: true }`. */

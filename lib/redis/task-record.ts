@@ -27,7 +27,10 @@ export interface DeadLetterRecord {
 }
 
 /** The part of a record written before its due time, which the schedule script fills in. */
-export function recordHeader(maxAttempts: number | undefined, backoff: BackoffPolicy | undefined): string {
+export function recordHeader(
+  maxAttempts: number | undefined,
+  backoff: BackoffPolicy | undefined,
+): string {
   const backoffField = backoff ? `${backoff.type === 'fixed' ? 'f' : 'e'}${backoff.delay}` : '';
   return `${maxAttempts ?? ''}|${backoffField}|`;
 }

@@ -107,17 +107,29 @@ export class TaskStore {
           const args: ScriptArg[] = [this.keys.wakeChannel];
           for (const index of batch) {
             const task = tasks[index];
-            args.push(task.key, task.timing.kind, task.timing.amount, task.header, task.payloadJson);
+            args.push(
+              task.key,
+              task.timing.kind,
+              task.timing.amount,
+              task.header,
+              task.payloadJson,
+            );
           }
           return args;
         };
         if (batches.length === 1) {
-          const reply = (await this.scripts.run(this.client, 'schedule', scriptKeys, argsOf(batches[0]))) as number[];
+          const reply = (await this.scripts.run(
+            this.client,
+            'schedule',
+            scriptKeys,
+            argsOf(batches[0]),
+          )) as number[];
           batches[0].forEach((index, i) => (dues[index] = Number(reply[i])));
           return;
         }
         const pipeline = this.client.pipeline();
-        for (const batch of batches) this.scripts.queue(pipeline, 'schedule', scriptKeys, argsOf(batch));
+        for (const batch of batches)
+          this.scripts.queue(pipeline, 'schedule', scriptKeys, argsOf(batch));
         const replies = (await pipeline.exec()) ?? [];
         replies.forEach(([error, reply], b) => {
           if (error) throw error;
@@ -130,7 +142,12 @@ export class TaskStore {
 
   async cancel(key: string): Promise<boolean> {
     const keys = this.shardKeys(key);
-    const reply = await this.scripts.run(this.client, 'cancel', [keys.due, keys.tasks, keys.state], [key]);
+    const reply = await this.scripts.run(
+      this.client,
+      'cancel',
+      [keys.due, keys.tasks, keys.state],
+      [key],
+    );
     return reply === 1;
   }
 
@@ -212,11 +229,17 @@ export class TaskStore {
   async ack(shard: number, claims: Array<{ key: string; token: string }>): Promise<number> {
     const keys = this.keys.shards[shard];
     const args = claims.flatMap(({ key, token }) => [key, token]);
-    return Number(await this.scripts.run(this.client, 'ack', [keys.tasks, keys.state, keys.active], args));
+    return Number(
+      await this.scripts.run(this.client, 'ack', [keys.tasks, keys.state, keys.active], args),
+    );
   }
 
   /** Extends the leases of running deliveries; returns how many were still held. */
-  async renew(shard: number, leaseMs: number, claims: Array<{ key: string; token: string }>): Promise<number> {
+  async renew(
+    shard: number,
+    leaseMs: number,
+    claims: Array<{ key: string; token: string }>,
+  ): Promise<number> {
     const keys = this.keys.shards[shard];
     const args = [leaseMs, ...claims.flatMap(({ key, token }) => [key, token])];
     return Number(await this.scripts.run(this.client, 'renew', [keys.state, keys.active], args));
@@ -270,8 +293,9 @@ export class TaskStore {
     limit: number,
     cursor: string | undefined,
   ): Promise<{ items: DeadLetterEntry[]; cursor: string | null }> {
-    let [shard, scanCursor] = cursor ? cursor.split(':') : ['0', '0'];
-    let shardIndex = Number(shard);
+    const [startShard, startCursor] = cursor ? cursor.split(':') : ['0', '0'];
+    let shardIndex = Number(startShard);
+    let scanCursor = startCursor;
     const items: DeadLetterEntry[] = [];
     while (shardIndex < this.keys.shards.length && items.length < limit) {
       const [next, flat] = await this.client.hscan(
@@ -293,7 +317,10 @@ export class TaskStore {
         break;
       }
     }
-    return { items, cursor: shardIndex < this.keys.shards.length ? `${shardIndex}:${scanCursor}` : null };
+    return {
+      items,
+      cursor: shardIndex < this.keys.shards.length ? `${shardIndex}:${scanCursor}` : null,
+    };
   }
 
   /** Makes a dead letter pending again; its new due time, or null if the key is not dead-lettered. */

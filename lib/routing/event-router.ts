@@ -32,7 +32,11 @@ export class EventRouter {
    * Routes a plain expired key. Exclusive handlers run only if `acquireExclusive`
    * says this instance won the key; it is asked only when one matches.
    */
-  async routePlain(event: ExpiredKeyEvent, key: Uint8Array, acquireExclusive: () => Promise<boolean>): Promise<void> {
+  async routePlain(
+    event: ExpiredKeyEvent,
+    key: Uint8Array,
+    acquireExclusive: () => Promise<boolean>,
+  ): Promise<void> {
     this.stream.emit(event);
     const matched = this.registry.match(key);
     if (matched.length === 0) return;
@@ -42,9 +46,14 @@ export class EventRouter {
   }
 
   /** Routes one delivery of a scheduled task, skipping handlers that succeeded in an earlier attempt. */
-  async routeScheduled(event: ExpiredKeyEvent, alreadyDone: readonly string[]): Promise<DeliveryOutcome> {
+  async routeScheduled(
+    event: ExpiredKeyEvent,
+    alreadyDone: readonly string[],
+  ): Promise<DeliveryOutcome> {
     this.stream.emit(event);
-    const pending = this.registry.match(event.key).filter(({ handler }) => !alreadyDone.includes(handler.id));
+    const pending = this.registry
+      .match(event.key)
+      .filter(({ handler }) => !alreadyDone.includes(handler.id));
     const results = await Promise.all(pending.map(({ handler }) => this.run(handler, event)));
     const done = [...alreadyDone];
     const failures: DeliveryOutcome['failures'] = [];
@@ -57,7 +66,10 @@ export class EventRouter {
   }
 
   /** Runs one handler to completion; resolves with its failure, or undefined on success. */
-  private async run(handler: KeyExpiredHandler, event: ExpiredKeyEvent): Promise<{ cause: unknown } | undefined> {
+  private async run(
+    handler: KeyExpiredHandler,
+    event: ExpiredKeyEvent,
+  ): Promise<{ cause: unknown } | undefined> {
     try {
       const result = handler.call(event);
       if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });

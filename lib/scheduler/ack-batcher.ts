@@ -68,7 +68,9 @@ export class AckBatcher {
           await this.store.ack(shard, claims);
           claims.forEach((claim) => this.leases.release(claim));
         } catch (error) {
-          this.logger.warn(`Could not acknowledge ${claims.length} task(s), retrying: ${String(error)}`);
+          this.logger.warn(
+            `Could not acknowledge ${claims.length} task(s), retrying: ${String(error)}`,
+          );
           setTimeout(() => claims.forEach((claim) => this.add(claim)), RETRY_DELAY_MS);
         }
       }),

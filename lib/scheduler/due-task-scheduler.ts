@@ -82,7 +82,9 @@ export class DueTaskScheduler {
           LEASE_EXPIRED_ERROR,
         );
         if (requeued + dead > 0) {
-          this.logger.warn(`Took over ${requeued} task(s) whose lease ran out; ${dead} had no attempts left.`);
+          this.logger.warn(
+            `Took over ${requeued} task(s) whose lease ran out; ${dead} had no attempts left.`,
+          );
         }
       }
     } catch (error) {
@@ -122,7 +124,11 @@ export class DueTaskScheduler {
     try {
       let soonest: number | null = null;
       let starved = false;
-      for (let shard = 0; shard < this.store.keys.shards.length && !starved && !this.stopped; shard++) {
+      for (
+        let shard = 0;
+        shard < this.store.keys.shards.length && !starved && !this.stopped;
+        shard++
+      ) {
         let offset = 0;
         for (;;) {
           const room = this.settings.concurrency - this.deliveries.size;
@@ -141,7 +147,9 @@ export class DueTaskScheduler {
           );
           this.clock.observe(result.now, sentAt, Date.now());
           for (const task of result.tasks) {
-            void this.deliveries.track(this.runner.run(task, source)).finally(() => this.onDeliveryEnd());
+            void this.deliveries
+              .track(this.runner.run(task, source))
+              .finally(() => this.onDeliveryEnd());
           }
           if (result.nextDueAt !== null && (soonest === null || result.nextDueAt < soonest)) {
             soonest = result.nextDueAt;

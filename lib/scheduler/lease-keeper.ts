@@ -24,7 +24,10 @@ export class LeaseKeeper {
 
   start(): void {
     // Three renewals per lease: one may fail on a blip without the lease running out.
-    this.timer = setInterval(() => void this.renewAll(), Math.max(10, Math.floor(this.leaseMs / 3)));
+    this.timer = setInterval(
+      () => void this.renewAll(),
+      Math.max(10, Math.floor(this.leaseMs / 3)),
+    );
   }
 
   stop(): void {

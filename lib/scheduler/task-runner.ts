@@ -67,7 +67,9 @@ export class TaskRunner {
     try {
       await this.store.fail(task, { action, retryDelayMs, done, error: errorMessage(failure) });
       if (action === 'dead') {
-        this.logger.warn(`Task "${task.key}" failed ${task.attempt} time(s) and was dead-lettered.`);
+        this.logger.warn(
+          `Task "${task.key}" failed ${task.attempt} time(s) and was dead-lettered.`,
+        );
       }
     } catch (error) {
       // The lease runs out and another delivery follows: the failure is retried either way.

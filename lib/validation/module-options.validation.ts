@@ -1,7 +1,10 @@
 import { describe } from '../delay-task.messages';
 import { InvalidOptionsError } from '../errors/invalid-options.error';
 import { BackoffOption } from '../interfaces/backoff.interface';
-import { DelayTaskConnection, DelayTaskModuleOptions } from '../interfaces/delay-task-module-options.interface';
+import {
+  DelayTaskConnection,
+  DelayTaskModuleOptions,
+} from '../interfaces/delay-task-module-options.interface';
 import { validateBackoffPolicy, validateMaxAttempts } from './task-input.validation';
 
 /** Module options with every default filled in. */
@@ -20,11 +23,17 @@ export interface ResolvedDelayTaskOptions {
 
 const WHERE = 'DelayTaskModule options';
 
-function positiveInteger(options: DelayTaskModuleOptions, name: keyof DelayTaskModuleOptions, fallback: number): number {
+function positiveInteger(
+  options: DelayTaskModuleOptions,
+  name: keyof DelayTaskModuleOptions,
+  fallback: number,
+): number {
   const value: unknown = options[name];
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new InvalidOptionsError(`${WHERE}: "${name}" must be a positive integer, got ${describe(value)}.`);
+    throw new InvalidOptionsError(
+      `${WHERE}: "${name}" must be a positive integer, got ${describe(value)}.`,
+    );
   }
   return value;
 }
@@ -35,16 +44,24 @@ export function resolveModuleOptions(options: DelayTaskModuleOptions): ResolvedD
     throw new InvalidOptionsError(`${WHERE} must be an object, got ${describe(options)}.`);
   }
   const { connection, prefix = 'dt', keyspaceEvents = true, backoff } = options;
-  if (connection === undefined || connection === null || (typeof connection !== 'string' && typeof connection !== 'object')) {
+  if (
+    connection === undefined ||
+    connection === null ||
+    (typeof connection !== 'string' && typeof connection !== 'object')
+  ) {
     throw new InvalidOptionsError(
       `${WHERE}: "connection" must be a redis:// URL, ioredis options, cluster nodes or an ioredis client; got ${describe(connection)}.`,
     );
   }
   if (typeof prefix !== 'string' || prefix.length === 0 || /[{}]/.test(prefix)) {
-    throw new InvalidOptionsError(`${WHERE}: "prefix" must be a non-empty string without { or }, got ${describe(prefix)}.`);
+    throw new InvalidOptionsError(
+      `${WHERE}: "prefix" must be a non-empty string without { or }, got ${describe(prefix)}.`,
+    );
   }
   if (typeof keyspaceEvents !== 'boolean') {
-    throw new InvalidOptionsError(`${WHERE}: "keyspaceEvents" must be a boolean, got ${describe(keyspaceEvents)}.`);
+    throw new InvalidOptionsError(
+      `${WHERE}: "keyspaceEvents" must be a boolean, got ${describe(keyspaceEvents)}.`,
+    );
   }
   if (backoff !== undefined && typeof backoff !== 'function') validateBackoffPolicy(backoff, WHERE);
   return {

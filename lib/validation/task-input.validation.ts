@@ -15,14 +15,18 @@ import { Timing } from '../redis/task-store';
 
 export function validateKey(key: unknown, where = 'key'): string {
   if (typeof key !== 'string' || key.length === 0) {
-    throw new InvalidTaskKeyError(`The task ${where} must be a non-empty string, got ${describe(key)}.`);
+    throw new InvalidTaskKeyError(
+      `The task ${where} must be a non-empty string, got ${describe(key)}.`,
+    );
   }
   return key;
 }
 
 export function validatePattern(pattern: unknown): string {
   if (typeof pattern !== 'string' || pattern.length === 0) {
-    throw new InvalidPatternError(`A key pattern must be a non-empty string, got ${describe(pattern)}.`);
+    throw new InvalidPatternError(
+      `A key pattern must be a non-empty string, got ${describe(pattern)}.`,
+    );
   }
   return pattern;
 }
@@ -35,10 +39,14 @@ export function serializePayload(payload: unknown, maxPayloadBytes: number, key:
     json = JSON.stringify(payload);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new InvalidPayloadError(`The payload of task "${key}" is not JSON-serialisable: ${reason}.`);
+    throw new InvalidPayloadError(
+      `The payload of task "${key}" is not JSON-serialisable: ${reason}.`,
+    );
   }
   if (json === undefined) {
-    throw new InvalidPayloadError(`The payload of task "${key}" is not JSON-serialisable (${typeof payload}).`);
+    throw new InvalidPayloadError(
+      `The payload of task "${key}" is not JSON-serialisable (${typeof payload}).`,
+    );
   }
   const bytes = Buffer.byteLength(json, 'utf8');
   if (bytes > maxPayloadBytes) {
@@ -52,7 +60,9 @@ export function serializePayload(payload: unknown, maxPayloadBytes: number, key:
 /** Exactly one of `delay` (ms, ≥ 0) or `at` (Date or epoch ms; the past means now). */
 export function validateDueTime(options: unknown, key: string): Timing {
   if (options === null || typeof options !== 'object') {
-    throw new InvalidDelayError(`Task "${key}" needs options with a "delay" or an "at", got ${describe(options)}.`);
+    throw new InvalidDelayError(
+      `Task "${key}" needs options with a "delay" or an "at", got ${describe(options)}.`,
+    );
   }
   const delay: unknown = Reflect.get(options, 'delay');
   const at: unknown = Reflect.get(options, 'at');
@@ -83,7 +93,9 @@ function validateMoment(at: unknown, key: string): number {
 /** A shift of the due time: any finite number of ms, negative allowed. */
 export function validateShift(delta: unknown, key: string): Timing {
   if (typeof delta !== 'number' || !Number.isFinite(delta)) {
-    throw new InvalidDelayError(`The shift of task "${key}" must be a finite number of ms; got ${describe(delta)}.`);
+    throw new InvalidDelayError(
+      `The shift of task "${key}" must be a finite number of ms; got ${describe(delta)}.`,
+    );
   }
   return { kind: 's', amount: Math.round(delta) };
 }
@@ -91,15 +103,19 @@ export function validateShift(delta: unknown, key: string): Timing {
 export function validateMaxAttempts(value: unknown, where: string): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new InvalidOptionsError(`${where}: "maxAttempts" must be an integer of 1 or more, got ${describe(value)}.`);
+    throw new InvalidOptionsError(
+      `${where}: "maxAttempts" must be an integer of 1 or more, got ${describe(value)}.`,
+    );
   }
   return value;
 }
 
 export function validateBackoffPolicy(value: unknown, where: string): BackoffPolicy | undefined {
   if (value === undefined) return undefined;
-  const type: unknown = value !== null && typeof value === 'object' ? Reflect.get(value, 'type') : undefined;
-  const delay: unknown = value !== null && typeof value === 'object' ? Reflect.get(value, 'delay') : undefined;
+  const type: unknown =
+    value !== null && typeof value === 'object' ? Reflect.get(value, 'type') : undefined;
+  const delay: unknown =
+    value !== null && typeof value === 'object' ? Reflect.get(value, 'delay') : undefined;
   if (
     (type !== 'fixed' && type !== 'exponential') ||
     typeof delay !== 'number' ||

@@ -105,7 +105,8 @@ export class PetsService {
       const { dueAt } = await this.tasks.schedule(petMealKey(pet.id), payload, {
         delay: this.config.mealMs,
       });
-      pet.mealEndsAt = dueAt;
+      // Unless a zero-length meal has already ended meanwhile.
+      if (pet.eating) pet.mealEndsAt = dueAt;
     } catch (error) {
       pet.eating = false;
       pet.mealEndsAt = null;

@@ -19,7 +19,12 @@ describe('first light', () => {
       expect(plain.scheduled).toBe(false);
       const ref = await fixture.tasks.schedule('order:2', { orderId: '2' }, { delay: 100 });
       const task = await collector.forKey('order:2');
-      expect(task).toMatchObject({ scheduled: true, payload: { orderId: '2' }, attempt: 1, source: 'timer' });
+      expect(task).toMatchObject({
+        scheduled: true,
+        payload: { orderId: '2' },
+        attempt: 1,
+        source: 'timer',
+      });
       expect(task.dueAt).toBe(ref.dueAt);
       console.log('lateness', task.firedAt - (task.dueAt ?? 0));
     } finally {

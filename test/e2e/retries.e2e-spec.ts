@@ -28,7 +28,12 @@ describe('retries and dead letters', () => {
     }
 
     const fixture = await startApp(
-      { connection: redis.url, prefix: freshPrefix(), maxAttempts: 3, backoff: { type: 'fixed', delay: 200 } },
+      {
+        connection: redis.url,
+        prefix: freshPrefix(),
+        maxAttempts: 3,
+        backoff: { type: 'fixed', delay: 200 },
+      },
       [Billing],
     );
     const { tasks } = fixture;
@@ -49,7 +54,13 @@ describe('retries and dead letters', () => {
       const page = await tasks.deadLetters();
       expect(page.cursor).toBeNull();
       expect(page.items).toEqual([
-        { key: 'bill:1', payload: { amount: 5 }, attempt: 3, error: 'card declined (attempt 3)', failedAt: expect.any(Number) },
+        {
+          key: 'bill:1',
+          payload: { amount: 5 },
+          attempt: 3,
+          error: 'card declined (attempt 3)',
+          failedAt: expect.any(Number),
+        },
       ]);
       await expect(tasks.get('bill:1')).resolves.toBeNull();
       await expect(tasks.stats()).resolves.toEqual({ pending: 0, overdue: 0, active: 0, dead: 1 });
@@ -57,7 +68,11 @@ describe('retries and dead letters', () => {
       // Requeue: pending again with fresh attempts; the handler runs from attempt 1.
       const requeuedAt = await tasks.requeue('bill:1', { delay: 50 });
       expect(requeuedAt).toEqual(expect.any(Number));
-      await expect(tasks.get('bill:1')).resolves.toMatchObject({ state: 'pending', attempt: 0, payload: { amount: 5 } });
+      await expect(tasks.get('bill:1')).resolves.toMatchObject({
+        state: 'pending',
+        attempt: 0,
+        payload: { amount: 5 },
+      });
       await flaky.count(4);
       expect(flaky.events[3].attempt).toBe(1);
       await waitFor(async () => (await tasks.deadLetters()).items.length === 1);
@@ -83,10 +98,17 @@ describe('retries and dead letters', () => {
       }
     }
 
-    const fixture = await startApp({ connection: redis.url, prefix: freshPrefix(), maxAttempts: 10 }, [AlwaysFails]);
+    const fixture = await startApp(
+      { connection: redis.url, prefix: freshPrefix(), maxAttempts: 10 },
+      [AlwaysFails],
+    );
     const { tasks } = fixture;
     try {
-      await tasks.schedule('job:1', 1, { delay: 0, maxAttempts: 3, backoff: { type: 'exponential', delay: 100 } });
+      await tasks.schedule('job:1', 1, {
+        delay: 0,
+        maxAttempts: 3,
+        backoff: { type: 'exponential', delay: 100 },
+      });
       await calls.count(3);
       await waitFor(async () => (await tasks.deadLetters({ pattern: 'job:*' })).items.length === 1);
       const gaps = [1, 2].map((i) => calls.events[i].dueAt! - calls.events[i - 1].firedAt);
@@ -97,7 +119,11 @@ describe('retries and dead letters', () => {
       // Scheduling the key again replaces the dead letter.
       await tasks.schedule('job:1', 2, { delay: 60_000 });
       await expect(tasks.deadLetters()).resolves.toEqual({ items: [], cursor: null });
-      await expect(tasks.get('job:1')).resolves.toMatchObject({ state: 'pending', attempt: 0, payload: 2 });
+      await expect(tasks.get('job:1')).resolves.toMatchObject({
+        state: 'pending',
+        attempt: 0,
+        payload: 2,
+      });
       await tasks.cancel('job:1');
     } finally {
       await fixture.close();
@@ -112,10 +138,19 @@ describe('retries and dead letters', () => {
         throw new Error('no');
       }
     }
-    const fixture = await startApp({ connection: redis.url, prefix: freshPrefix(), maxAttempts: 1 }, [Fails]);
+    const fixture = await startApp(
+      { connection: redis.url, prefix: freshPrefix(), maxAttempts: 1 },
+      [Fails],
+    );
     const { tasks } = fixture;
     try {
-      await tasks.scheduleMany(Array.from({ length: 300 }, (_, n) => ({ key: `dl:${n % 2 ? 'odd' : 'even'}:${n}`, payload: n, delay: 0 })));
+      await tasks.scheduleMany(
+        Array.from({ length: 300 }, (_, n) => ({
+          key: `dl:${n % 2 ? 'odd' : 'even'}:${n}`,
+          payload: n,
+          delay: 0,
+        })),
+      );
       await waitFor(async () => (await tasks.stats()).dead === 300);
       const seen = new Set<string>();
       let cursor: string | undefined;

@@ -16,7 +16,9 @@ describe('scheduled tasks', () => {
       collectingHandler('order:*', collector),
     ]);
     try {
-      const payload = { order: { id: 2 ** 53 - 1, note: 'crème brûlée 🍮 — 注文', tags: [] as string[] } };
+      const payload = {
+        order: { id: 2 ** 53 - 1, note: 'crème brûlée 🍮 — 注文', tags: [] as string[] },
+      };
       const ref = await fixture.tasks.schedule('order:42', payload, { delay: 200 });
       const event = await collector.forKey('order:42');
       expect(event.payload).toEqual(payload);
@@ -37,7 +39,9 @@ describe('scheduled tasks', () => {
     ]);
     try {
       await fixture.tasks.schedule('p:none', undefined, { delay: 0 });
-      const past = await fixture.tasks.schedule('p:past', null, { at: new Date(Date.now() - 60_000) });
+      const past = await fixture.tasks.schedule('p:past', null, {
+        at: new Date(Date.now() - 60_000),
+      });
       await collector.count(2);
       const none = collector.events.find((e) => e.key === 'p:none');
       expect(none?.payload).toBeUndefined();
@@ -91,10 +95,18 @@ describe('scheduled tasks', () => {
       await expect(tasks.shift('t:unknown', 1)).resolves.toBeNull();
       await expect(tasks.get('t:unknown')).resolves.toBeNull();
 
-      await collector.until((events) => ['t:upsert', 't:resched', 't:shift'].every((k) => events.some((e) => e.key === k)));
+      await collector.until((events) =>
+        ['t:upsert', 't:resched', 't:shift'].every((k) => events.some((e) => e.key === k)),
+      );
       expect(collector.events.find((e) => e.key === 't:upsert')?.payload).toEqual({ v: 4 });
-      expect(collector.events.find((e) => e.key === 't:resched')).toMatchObject({ payload: { v: 5 }, dueAt: rescheduledAt });
-      expect(collector.events.find((e) => e.key === 't:shift')).toMatchObject({ payload: { v: 6 }, dueAt: shiftedAt });
+      expect(collector.events.find((e) => e.key === 't:resched')).toMatchObject({
+        payload: { v: 5 },
+        dueAt: rescheduledAt,
+      });
+      expect(collector.events.find((e) => e.key === 't:shift')).toMatchObject({
+        payload: { v: 6 },
+        dueAt: shiftedAt,
+      });
       expect(collector.events.filter((e) => e.key === 't:upsert')).toHaveLength(1);
       expect(collector.events.some((e) => e.key === 't:cancel')).toBe(false);
       await tasks.cancel('t:get');
@@ -151,7 +163,11 @@ describe('scheduled tasks', () => {
     ]);
     try {
       const streamed = firstValueFrom(fixture.tasks.on('bulk:1*').pipe(take(11), toArray()));
-      const items = Array.from({ length: 2_500 }, (_, n) => ({ key: `bulk:${n}`, payload: { n }, delay: 200 }));
+      const items = Array.from({ length: 2_500 }, (_, n) => ({
+        key: `bulk:${n}`,
+        payload: { n },
+        delay: 200,
+      }));
       items.push({ key: 'bulk:0', payload: { n: -1 }, delay: 100 });
       const refs = await fixture.tasks.scheduleMany(items);
       expect(refs).toHaveLength(2_500);
@@ -171,19 +187,26 @@ describe('scheduled tasks', () => {
   it('an instance without a matching handler never claims: the task waits, counted as overdue', async () => {
     const prefix = freshPrefix();
     const other = new EventCollector();
-    const webTier = await startApp({ connection: redis.url, prefix }, [collectingHandler('other:*', other)]);
+    const webTier = await startApp({ connection: redis.url, prefix }, [
+      collectingHandler('other:*', other),
+    ]);
     try {
       const observed = firstValueFrom(webTier.tasks.expired$.pipe(take(1)));
       await webTier.tasks.schedule('report:1', { r: 1 }, { delay: 50 });
       await webTier.tasks.schedule('other:1', { o: 1 }, { delay: 100 });
       await other.forKey('other:1');
       // other:1 was due after report:1, so report:1 was passed over, not missed.
-      await expect(webTier.tasks.get('report:1')).resolves.toMatchObject({ state: 'pending', attempt: 0 });
+      await expect(webTier.tasks.get('report:1')).resolves.toMatchObject({
+        state: 'pending',
+        attempt: 0,
+      });
       await expect(webTier.tasks.stats()).resolves.toMatchObject({ pending: 1, overdue: 1 });
       expect((await observed).key).toBe('other:1');
 
       const reports = new EventCollector();
-      const worker = await startApp({ connection: redis.url, prefix }, [collectingHandler('report:*', reports)]);
+      const worker = await startApp({ connection: redis.url, prefix }, [
+        collectingHandler('report:*', reports),
+      ]);
       try {
         const event = await reports.forKey('report:1');
         expect(event).toMatchObject({ attempt: 1, source: 'recovery', payload: { r: 1 } });

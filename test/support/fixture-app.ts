@@ -1,7 +1,19 @@
-import { INestApplicationContext, Injectable, ModuleMetadata, Provider, Type } from '@nestjs/common';
+import {
+  INestApplicationContext,
+  Injectable,
+  ModuleMetadata,
+  Provider,
+  Type,
+} from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { randomBytes } from 'node:crypto';
-import { DelayTaskModule, DelayTaskModuleOptions, DelayTaskService, ExpiredKeyEvent, OnKeyExpired } from '../../lib';
+import {
+  DelayTaskModule,
+  DelayTaskModuleOptions,
+  DelayTaskService,
+  ExpiredKeyEvent,
+  OnKeyExpired,
+} from '../../lib';
 
 /** A fresh key prefix per test, so tests sharing a Redis never see each other's tasks. */
 export function freshPrefix(): string {
@@ -47,11 +59,20 @@ export class EventCollector<T = unknown> {
   }
 
   /** Resolves once `test` holds on the collected events; rejects after `timeoutMs`. */
-  until(test: (events: ExpiredKeyEvent<T>[]) => boolean, timeoutMs = 15_000, what = 'events'): Promise<void> {
+  until(
+    test: (events: ExpiredKeyEvent<T>[]) => boolean,
+    timeoutMs = 15_000,
+    what = 'events',
+  ): Promise<void> {
     if (test(this.events)) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got ${this.events.length}`)),
+        () =>
+          reject(
+            new Error(
+              `timed out after ${timeoutMs} ms waiting for ${what}; got ${this.events.length}`,
+            ),
+          ),
         timeoutMs,
       );
       this.waiters.push({

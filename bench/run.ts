@@ -1,0 +1,206 @@
+/**
+ * `npm run bench [-- --quick]`: starts a Redis server of its own, runs every
+ * workload against nestjs-delay-task, plain keyspace notifications and
+ * BullMQ, and writes RESULTS.md and lateness.svg next to this file.
+ *
+ * Options: --quick, --runs=N, --only=<workload id,...>, --mechanisms=<id,...>,
+ * --delay-task-concurrency=N, --bullmq-concurrency=N, --out=<dir>.
+ */
+import { writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import Redis from 'ioredis';
+import { RedisServer } from '../tools/redis-server';
+import { CaseContext, CaseResult, runCase } from './case-runner';
+import { installExitHandlers, onCleanup, runCleanup } from './cleanup';
+import { collectEnvironment } from './environment';
+import { formatInt, formatMs } from './format';
+import { loadMechanism } from './mechanisms';
+import { Mechanism, MECHANISM_IDS, MechanismId, MechanismSettings } from './mechanisms/mechanism';
+import { renderMarkdown } from './report-markdown';
+import { renderSvg } from './report-svg';
+import { buildWorkloads, warmupWorkload, Workload } from './workloads';
+
+interface Options {
+  quick: boolean;
+  runs: number;
+  only: string[] | undefined;
+  mechanisms: MechanismId[];
+  settings: MechanismSettings;
+  outDir: string;
+}
+
+/** Scheduling rate assumed before a mechanism has been measured (tasks/s); deliberately low. */
+const DEFAULT_RATE_HINT = 10_000;
+
+function parseOptions(argv: readonly string[]): Options {
+  const flags = new Map<string, string>();
+  for (const arg of argv) {
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match) throw new Error(`unknown argument ${arg}`);
+    flags.set(match[1], match[2] ?? 'true');
+  }
+  const known = [
+    'quick',
+    'runs',
+    'only',
+    'mechanisms',
+    'delay-task-concurrency',
+    'bullmq-concurrency',
+    'out',
+  ];
+  for (const name of flags.keys())
+    if (!known.includes(name)) throw new Error(`unknown option --${name}`);
+
+  const positive = (name: string, fallback: number): number => {
+    const raw = flags.get(name);
+    const value = raw === undefined ? fallback : Number(raw);
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error(`--${name} must be a positive integer`);
+    return value;
+  };
+  const quick = flags.has('quick');
+  const mechanisms = (flags.get('mechanisms')?.split(',') ?? [...MECHANISM_IDS]).map((id) => {
+    if (!(MECHANISM_IDS as readonly string[]).includes(id))
+      throw new Error(`unknown mechanism ${id}`);
+    return id as MechanismId;
+  });
+  return {
+    quick,
+    runs: positive('runs', quick ? 1 : 2),
+    only: flags.get('only')?.split(','),
+    mechanisms,
+    settings: {
+      delayTaskConcurrency: positive('delay-task-concurrency', 500),
+      bullmqConcurrency: positive('bullmq-concurrency', 50),
+    },
+    outDir: resolve(flags.get('out') ?? __dirname),
+  };
+}
+
+function progressLine(r: CaseResult): string {
+  const head = `${r.workload.title} · ${r.mechanism.label} · run ${r.run}`;
+  if (r.error) return `${head}: FAILED ${r.error.split('\n')[0]}`;
+  const parts = [`schedule ${formatInt(r.scheduleRate)}/s`];
+  if (r.workload.kind === 'memory') {
+    parts.unshift(`${formatInt(r.bytesPerTask)} B/task`);
+  } else {
+    parts.unshift(
+      `${formatInt(r.delivered)}/${formatInt(r.scheduled)} dup ${formatInt(r.duplicates)}`,
+      `p50 ${formatMs(r.lateness.p50)} p99 ${formatMs(r.lateness.p99)} max ${formatMs(r.lateness.max)} ms`,
+    );
+  }
+  if (r.drainRate !== undefined) parts.push(`drain ${formatInt(r.drainRate)}/s`);
+  return `${head}: ${parts.join(', ')}${r.notes.length ? ` (${r.notes.join('; ')})` : ''}`;
+}
+
+function selectWorkloads(all: Workload[], only: string[] | undefined): Workload[] {
+  if (!only) return all;
+  const unknown = only.filter((id) => !all.some((w) => w.id === id));
+  if (unknown.length)
+    throw new Error(
+      `unknown workload ${unknown.join(', ')}; known: ${all.map((w) => w.id).join(', ')}`,
+    );
+  return all.filter((w) => only.includes(w.id));
+}
+
+async function main(): Promise<void> {
+  installExitHandlers();
+  const options = parseOptions(process.argv.slice(2));
+  const startedAt = new Date();
+  const workloads = selectWorkloads(buildWorkloads(options.quick), options.only);
+
+  const mechanisms: Mechanism[] = [];
+  const unavailable: { id: string; reason: string }[] = [];
+  for (const id of options.mechanisms) {
+    try {
+      mechanisms.push(await loadMechanism(id, options.settings));
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      unavailable.push({ id, reason });
+      console.error(`${id}: not available (${reason})`);
+    }
+  }
+
+  // The bench's own server: keyspace events on for the plain-keyspace mechanism, Redis defaults otherwise.
+  const server = await RedisServer.start({ config: { 'notify-keyspace-events': 'Ex', hz: 10 } });
+  onCleanup(() => server.stop());
+  const admin = new Redis(server.url);
+  onCleanup(() => admin.disconnect());
+  const env = await collectEnvironment(admin, options.quick ? 'quick' : 'full', startedAt);
+  console.log(
+    `bench: ${env.mode} mode, ${options.runs} run(s) per case, Redis ${env.redis} on port ${server.port}, ${env.nproc} × ${env.cpuModel}`,
+  );
+  if (options.quick)
+    console.log('bench: quick mode scales the workload counts down; RESULTS.md says so');
+
+  const context = (mechanism: Mechanism): CaseContext => ({
+    admin,
+    url: server.url,
+    settings: options.settings,
+    rateHint: rateHints.get(mechanism.id) ?? DEFAULT_RATE_HINT,
+    settleMs: options.quick ? 300 : 1_000,
+  });
+  const rateHints = new Map<MechanismId, number>();
+
+  for (const mechanism of mechanisms) {
+    const warmup = await runCase(mechanism, warmupWorkload(), 0, context(mechanism));
+    console.log(
+      `bench: warmed up ${mechanism.label}${warmup.error ? ` (failed: ${warmup.error.split('\n')[0]})` : ''}`,
+    );
+  }
+
+  const results: CaseResult[] = [];
+  const total = workloads.length * options.runs * mechanisms.length;
+  for (const workload of workloads) {
+    for (let run = 1; run <= options.runs; run += 1) {
+      // Mechanisms take turns within a run, so slow drifts of the machine hit them alike.
+      for (const mechanism of mechanisms) {
+        const result = await runCase(mechanism, workload, run, context(mechanism));
+        results.push(result);
+        if (!result.error && workload.tasks >= 1_000 && Number.isFinite(result.scheduleRate)) {
+          rateHints.set(mechanism.id, result.scheduleRate);
+        }
+        const elapsed = ((Date.now() - startedAt.getTime()) / 1000).toFixed(0);
+        console.log(`[${results.length}/${total} ${elapsed}s] ${progressLine(result)}`);
+      }
+    }
+  }
+
+  const elapsedMs = Date.now() - startedAt.getTime();
+  const chartFile = 'lateness.svg';
+  const command = `npm run bench${
+    process.argv.length > 2
+      ? ` -- ${process.argv
+          .slice(2)
+          .filter((a) => !a.startsWith('--out'))
+          .join(' ')}`
+      : ''
+  }`;
+  const markdown = renderMarkdown({
+    env,
+    runs: options.runs,
+    workloads,
+    mechanisms,
+    unavailable,
+    results,
+    elapsedMs,
+    command,
+    chartFile,
+  });
+  const subtitle = `${env.mode} mode · ${options.runs} run(s) per case · ${env.nproc} × ${env.cpuModel} · Node ${env.node} · Redis ${env.redis} · ${env.date.slice(0, 10)}`;
+  writeFileSync(join(options.outDir, 'RESULTS.md'), markdown);
+  writeFileSync(
+    join(options.outDir, chartFile),
+    renderSvg(workloads, mechanisms, results, subtitle),
+  );
+  console.log(
+    `bench: wrote ${relative(process.cwd(), join(options.outDir, 'RESULTS.md'))} and ${chartFile} in ${(elapsedMs / 1000).toFixed(0)} s`,
+  );
+}
+
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => runCleanup());

@@ -1,0 +1,109 @@
+/**
+ * Entry point of a worker child process (see `worker-process.ts`): one app
+ * instance, as a user's would run it, with one `@OnKeyExpired(PATTERN)`
+ * handler that reports every delivery to the parent over IPC.
+ *
+ * Environment:
+ * - `REDIS_URL`, `PREFIX`, `PATTERN` (required)
+ * - `MODE`: `record` (resolve at once) | `hang` (never resolve: a stuck or
+ *   soon-killed instance) | `slow:<ms>` (resolve after ms); the parent may
+ *   change it at run time with `{ type: 'mode', mode }`
+ * - `DT_OPTIONS`: JSON merged over the module options below
+ *
+ * Messages to the parent: `ready`, `handled` (a handler started, with the
+ * event's timing), `completed` (a handler resolved), `closing`/`closed` (around
+ * `app.close()` on SIGTERM), `fatal`.
+ */
+import 'reflect-metadata';
+import { Injectable, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DelayTaskModule, DelayTaskModuleOptions, ExpiredKeyEvent, OnKeyExpired } from '../../lib';
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`worker-main: ${name} is not set`);
+  return value;
+}
+
+function send(message: Record<string, unknown>): void {
+  if (process.connected) process.send?.(message);
+}
+
+let mode = process.env.MODE ?? 'record';
+
+/** What the handler does once it has reported the delivery. */
+function behave(): Promise<void> {
+  if (mode === 'hang') return new Promise<void>(() => undefined);
+  const slow = /^slow:(\d+)$/.exec(mode);
+  if (slow) return new Promise<void>((resolve) => setTimeout(resolve, Number(slow[1])));
+  return Promise.resolve();
+}
+
+@Injectable()
+class ReportingHandler {
+  @OnKeyExpired(required('PATTERN'))
+  async handle(event: ExpiredKeyEvent): Promise<void> {
+    const report = {
+      key: event.key,
+      attempt: event.attempt,
+      dueAt: event.dueAt,
+      firedAt: event.firedAt,
+      source: event.source,
+      scheduled: event.scheduled,
+      pid: process.pid,
+    };
+    // Date.now() here is this process' clock, skewed when clock-skew.ts is preloaded.
+    send({ type: 'handled', ...report, localNow: Date.now() });
+    await behave();
+    send({ type: 'completed', ...report, localNow: Date.now() });
+  }
+}
+
+async function main(): Promise<void> {
+  const overrides = JSON.parse(process.env.DT_OPTIONS ?? '{}') as Partial<DelayTaskModuleOptions>;
+  const options: DelayTaskModuleOptions = {
+    connection: required('REDIS_URL'),
+    prefix: required('PREFIX'),
+    keyspaceEvents: false,
+    ...overrides,
+  };
+
+  @Module({ imports: [DelayTaskModule.forRoot(options)], providers: [ReportingHandler] })
+  class WorkerModule {}
+
+  const app = await NestFactory.createApplicationContext(WorkerModule, {
+    logger: ['error', 'warn'],
+  });
+  await app.init();
+
+  let closing = false;
+  process.on('SIGTERM', () => {
+    if (closing) return;
+    closing = true;
+    const started = Date.now();
+    send({ type: 'closing' });
+    app
+      .close()
+      .then(() => send({ type: 'closed', ms: Date.now() - started }))
+      .catch((error: unknown) => send({ type: 'fatal', error: String(error) }))
+      .finally(() => setTimeout(() => process.exit(0), 20));
+  });
+  process.on('message', (message: { type?: string; mode?: string }) => {
+    if (message?.type === 'mode' && typeof message.mode === 'string') {
+      mode = message.mode;
+      send({ type: 'mode', mode });
+    }
+  });
+  // An orphan must not keep claiming tasks: leave when the parent goes away.
+  process.on('disconnect', () => process.exit(1));
+
+  send({ type: 'ready', pid: process.pid });
+}
+
+main().catch((error: unknown) => {
+  send({
+    type: 'fatal',
+    error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+  });
+  setTimeout(() => process.exit(1), 20);
+});
