@@ -27,13 +27,16 @@ export class HandlerRegistry {
 
   /** Handlers with at least one pattern matching `key`; each handler once. */
   match(key: Uint8Array | string): MatchedHandler[] {
-    const bytes = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
     const matched: MatchedHandler[] = [];
     for (const handler of this.handlers) {
-      const routes = handler.routes.filter((route) => route.glob.matches(bytes));
-      if (routes.length > 0) {
-        matched.push({ handler, exclusive: routes.some((route) => route.exclusive) });
+      let matches = false;
+      let exclusive = false;
+      for (const route of handler.routes) {
+        if (!route.glob.matches(key)) continue;
+        matches = true;
+        exclusive ||= route.exclusive;
       }
+      if (matches) matched.push({ handler, exclusive });
     }
     return matched;
   }

@@ -107,15 +107,33 @@ export function redisGlobMatch(
   return matchFrom(patternBytes, 0, subjectBytes, 0, { giveUp: false });
 }
 
-/** A pattern compiled once to bytes, for routing many keys against it. */
+/** Bytes that make a pattern more than a literal: `*`, `?`, `[`, `\`. */
+const SPECIAL = /[*?[\\]/;
+
+/**
+ * A pattern compiled once, for routing many keys against it.
+ *
+ * NOTE: most patterns are a literal prefix and one trailing `*` (`order:*`);
+ * those are matched with `startsWith`, which for strings is the same test as
+ * a byte-prefix comparison of their UTF-8 forms, and several times cheaper.
+ */
 export class RedisGlob {
   private readonly bytes: Buffer;
+  private readonly prefix?: { text: string; bytes: Buffer };
 
   constructor(readonly pattern: string) {
     this.bytes = Buffer.from(pattern, 'utf8');
+    const special = pattern.search(SPECIAL);
+    if (special === pattern.length - 1 && pattern.endsWith('*')) {
+      const text = pattern.slice(0, -1);
+      this.prefix = { text, bytes: Buffer.from(text, 'utf8') };
+    }
   }
 
   matches(subject: Uint8Array | string): boolean {
-    return redisGlobMatch(this.bytes, subject);
+    if (!this.prefix) return redisGlobMatch(this.bytes, subject);
+    if (typeof subject === 'string') return subject.startsWith(this.prefix.text);
+    const prefix = this.prefix.bytes;
+    return subject.length >= prefix.length && prefix.equals(subject.subarray(0, prefix.length));
   }
 }

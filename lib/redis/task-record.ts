@@ -2,8 +2,9 @@ import { BackoffPolicy } from '../interfaces/backoff.interface';
 
 /**
  * The string forms the Lua scripts store (see `scripts/includes/record.lua`):
- * a record `"<maxAttempts>|<backoff>|<dueAt>|<payload JSON>"` and a dead
- * letter `"<failedAt>|<attempt>|<error JSON>\n<record>"`.
+ * a record `"<maxAttempts>|<backoff>|<dueAt>|<payload JSON>"`, a state
+ * `"<attempt>|<token>|<flags>|<done JSON>"` and a dead letter
+ * `"<failedAt>|<attempt>|<error JSON>\n<record>"`.
  *
  * NOTE: the payload is kept as the exact JSON text the caller's value
  * serialised to; Lua never decodes it (cjson would round big numbers).
@@ -24,6 +25,31 @@ export interface DeadLetterRecord {
   attempt: number;
   error: string;
   record: TaskRecord;
+}
+
+/** A task's delivery state (`"<attempt>|<token>|<flags>|<done JSON>"`), decoded; absent before its first claim. */
+export interface TaskState {
+  attempt: number;
+  token: string;
+  /** `r` when the next delivery is a recovery. */
+  flags: string;
+  /** JSON array of handlers that already succeeded, or ''. */
+  done: string;
+}
+
+const NEVER_CLAIMED: TaskState = { attempt: 0, token: '', flags: '', done: '' };
+
+export function parseState(state: string | null): TaskState {
+  if (state === null) return NEVER_CLAIMED;
+  const first = state.indexOf('|');
+  const second = state.indexOf('|', first + 1);
+  const third = state.indexOf('|', second + 1);
+  return {
+    attempt: Number(state.slice(0, first)),
+    token: state.slice(first + 1, second),
+    flags: state.slice(second + 1, third),
+    done: state.slice(third + 1),
+  };
 }
 
 /** The part of a record written before its due time, which the schedule script fills in. */

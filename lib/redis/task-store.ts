@@ -2,7 +2,13 @@ import type { Cluster, Redis } from 'ioredis';
 import { SCHEDULE_BATCH_SIZE } from '../delay-task.constants';
 import { ScriptArg, ScriptLibrary } from './script-library';
 import { ShardKeys, TaskKeys } from './task-keys';
-import { DeadLetterRecord, parseDeadLetter, parseRecord, TaskRecord } from './task-record';
+import {
+  DeadLetterRecord,
+  parseDeadLetter,
+  parseRecord,
+  parseState,
+  TaskRecord,
+} from './task-record';
 
 /** When a task is due: `d` a delay from Redis' now, `a` an absolute epoch ms, `s` a shift of the current due time. */
 export interface Timing {
@@ -67,7 +73,7 @@ export interface StoreStats {
   dead: number;
 }
 
-type ClaimReply = [number, number | null, number, number, ...(string | number)[]];
+type ClaimReply = [number, number | null, number, number, number, ...(string | null)[]];
 
 /**
  * Everything the module stores in Redis about scheduled tasks. Each change is
@@ -181,7 +187,7 @@ export class TaskStore {
     const parsed = parseRecord(record);
     return {
       record: parsed,
-      attempt: state === null ? 0 : Number(state.slice(0, state.indexOf('|'))),
+      attempt: parseState(state).attempt,
       state: dueScore !== null ? 'pending' : 'active',
       dueAt: dueScore !== null ? Number(dueScore) : parsed.dueAt,
     };
@@ -204,16 +210,17 @@ export class TaskStore {
       [want, leaseMs, offset, scanLimit, ...patterns],
     )) as ClaimReply;
     const tasks: ClaimedTask[] = [];
-    for (let i = 4; i < reply.length; i += 6) {
-      const done = String(reply[i + 4]);
+    let token = Number(reply[4]);
+    for (let i = 5; i < reply.length; i += 3) {
+      const before = parseState(reply[i + 1] as string | null);
       tasks.push({
         shard,
         key: String(reply[i]),
-        token: String(reply[i + 1]),
-        attempt: Number(reply[i + 2]),
-        recovered: Number(reply[i + 3]) === 1,
-        done: done === '' ? [] : (JSON.parse(done) as string[]),
-        record: parseRecord(String(reply[i + 5])),
+        token: String(token++),
+        attempt: before.attempt + 1,
+        recovered: before.flags === 'r',
+        done: before.done === '' ? [] : (JSON.parse(before.done) as string[]),
+        record: parseRecord(String(reply[i + 2])),
       });
     }
     return {

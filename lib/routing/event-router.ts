@@ -45,42 +45,86 @@ export class EventRouter {
     await Promise.all(runnable.map((handler) => this.run(handler, event)));
   }
 
-  /** Routes one delivery of a scheduled task, skipping handlers that succeeded in an earlier attempt. */
-  async routeScheduled(
+  /**
+   * Routes one delivery of a scheduled task, skipping handlers that succeeded
+   * in an earlier attempt.
+   *
+   * NOTE: when every handler returns a plain value the outcome is returned
+   * synchronously: a burst of due tasks then costs no promise per handler.
+   */
+  routeScheduled(
     event: ExpiredKeyEvent,
     alreadyDone: readonly string[],
-  ): Promise<DeliveryOutcome> {
+  ): DeliveryOutcome | Promise<DeliveryOutcome> {
     this.stream.emit(event);
     const pending = this.registry
       .match(event.key)
-      .filter(({ handler }) => !alreadyDone.includes(handler.id));
-    const results = await Promise.all(pending.map(({ handler }) => this.run(handler, event)));
+      .filter(({ handler }) => !alreadyDone.includes(handler.id))
+      .map(({ handler }) => handler);
+    const results = pending.map((handler) => this.run(handler, event));
+    if (results.some((result) => result instanceof Promise)) {
+      return Promise.all(results).then((settled) => this.outcome(pending, settled, alreadyDone));
+    }
+    return this.outcome(pending, results as HandlerResult[], alreadyDone);
+  }
+
+  private outcome(
+    handlers: readonly KeyExpiredHandler[],
+    results: readonly HandlerResult[],
+    alreadyDone: readonly string[],
+  ): DeliveryOutcome {
     const done = [...alreadyDone];
     const failures: DeliveryOutcome['failures'] = [];
-    pending.forEach(({ handler }, index) => {
-      const error = results[index];
-      if (error === undefined) done.push(handler.id);
-      else failures.push({ handlerId: handler.id, error: error.cause });
+    handlers.forEach((handler, index) => {
+      const result = results[index];
+      if (result === SUCCEEDED) done.push(handler.id);
+      else failures.push({ handlerId: handler.id, error: result.cause });
     });
     return { done, failures };
   }
 
-  /** Runs one handler to completion; resolves with its failure, or undefined on success. */
-  private async run(
+  /** Runs one handler to completion; a plain value settles synchronously, a Promise or Observable when it completes. */
+  private run(
     handler: KeyExpiredHandler,
     event: ExpiredKeyEvent,
-  ): Promise<{ cause: unknown } | undefined> {
+  ): HandlerResult | Promise<HandlerResult> {
+    let result: unknown;
     try {
-      const result = handler.call(event);
-      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
-      else await result;
-      return undefined;
+      result = handler.call(event);
     } catch (cause) {
-      this.logger.error(
-        handlerFailed(handler.id, event.key, cause),
-        cause instanceof Error ? cause.stack : errorMessage(cause),
-      );
-      return { cause };
+      return this.failed(handler, event, cause);
     }
+    if (!isObservable(result) && !isPromiseLike(result)) return SUCCEEDED;
+    const completion = isObservable(result)
+      ? lastValueFrom(result, { defaultValue: undefined })
+      : Promise.resolve(result);
+    return completion.then(
+      () => SUCCEEDED,
+      (cause: unknown) => this.failed(handler, event, cause),
+    );
   }
+
+  private failed(
+    handler: KeyExpiredHandler,
+    event: ExpiredKeyEvent,
+    cause: unknown,
+  ): HandlerResult {
+    this.logger.error(
+      handlerFailed(handler.id, event.key, cause),
+      cause instanceof Error ? cause.stack : errorMessage(cause),
+    );
+    return { cause };
+  }
+}
+
+/** How one handler call ended: `SUCCEEDED`, or the error it threw or rejected with. */
+type HandlerResult = typeof SUCCEEDED | { cause: unknown };
+const SUCCEEDED = 'succeeded';
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }

@@ -14,8 +14,14 @@
   ARGV[4] most due entries to inspect
   ARGV[5..] patterns (Redis glob) the caller has handlers for
 
-  Returns: { now, soonest future due time or nil, skipped, exhausted (1|0),
-             then per claimed task 6 values: key, token, attempt, recovered (1|0), done JSON, record }
+  Returns: { now, soonest future due time or nil, skipped, exhausted (1|0), first token,
+             then per claimed task 3 values: key, state before the claim (or false), record }
+           The n-th task returned holds token first token + n - 1; the caller derives
+           attempt, recovery flag and finished handlers from the state before.
+
+  NOTE: the reply is kept to raw strings the script already has in hand; turning
+  more values per task into a Lua table and a RESP reply is a large part of the
+  cost of draining a burst.
 ]]
 -- @include clock, record, glob
 
@@ -25,6 +31,9 @@ local lease = tonumber(ARGV[2])
 local scanLimit = tonumber(ARGV[4])
 local candidates = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', tonumber(ARGV[3]), scanLimit)
 
+local matchers = {}
+for i = 5, #ARGV do matchers[#matchers + 1] = globMatcher(ARGV[i]) end
+
 local picked, skipped, stoppedEarly = {}, 0, false
 for _, key in ipairs(candidates) do
   if #picked >= want then
@@ -32,8 +41,8 @@ for _, key in ipairs(candidates) do
     break
   end
   local matches = false
-  for i = 5, #ARGV do
-    if globMatch(ARGV[i], key) then
+  for _, matcher in ipairs(matchers) do
+    if matcher(key) then
       matches = true
       break
     end
@@ -42,30 +51,33 @@ for _, key in ipairs(candidates) do
 end
 
 local exhausted = (not stoppedEarly and #candidates < scanLimit) and 1 or 0
-local result = { now, false, skipped, exhausted }
+local result = { now, false, skipped, exhausted, 0 }
 
 if #picked > 0 then
   local records = redis.call('HMGET', KEYS[2], unpack(picked))
   local states = redis.call('HMGET', KEYS[3], unpack(picked))
-  local firstToken = redis.call('INCRBY', KEYS[5], #picked) - #picked
+  local firstToken = redis.call('INCRBY', KEYS[5], #picked) - #picked + 1
+  result[5] = firstToken
   redis.call('ZREM', KEYS[1], unpack(picked))
   local leases, newStates = {}, {}
+  local token = firstToken
   for i, key in ipairs(picked) do
     local record = records[i]
     -- A due entry without a record cannot be delivered; dropping it keeps the index clean.
     if record then
-      local attempt, _, flags, done = parseState(states[i])
-      attempt = attempt + 1
-      local token = tostring(firstToken + i)
+      local state = states[i]
+      local attempt, done = 1, ''
+      if state then
+        local previousAttempt, _, _, previousDone = parseState(state)
+        attempt, done = previousAttempt + 1, previousDone
+      end
       leases[#leases + 1] = now + lease
       leases[#leases + 1] = key
       newStates[#newStates + 1] = key
       newStates[#newStates + 1] = formatState(attempt, token, '', done)
+      token = token + 1
       result[#result + 1] = key
-      result[#result + 1] = token
-      result[#result + 1] = attempt
-      result[#result + 1] = (flags == 'r') and 1 or 0
-      result[#result + 1] = done
+      result[#result + 1] = state or false
       result[#result + 1] = record
     end
   end

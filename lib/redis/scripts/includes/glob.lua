@@ -73,3 +73,16 @@ end
 local function globMatch(pattern, subject)
   return globFrom(pattern, 1, subject, 1, { giveUp = false })
 end
+
+-- A matcher for one pattern. The common shapes ('*', 'order:*') get a plain
+-- prefix comparison, which is several times cheaper than the general matcher
+-- when a claim inspects a thousand keys.
+local function globMatcher(pattern)
+  local special = string.find(pattern, '[%*%?%[\\]')
+  if special == #pattern and string.sub(pattern, -1) == '*' then
+    local prefix = string.sub(pattern, 1, -2)
+    local length = #prefix
+    return function(subject) return string.sub(subject, 1, length) == prefix end
+  end
+  return function(subject) return globMatch(pattern, subject) end
+end
