@@ -64,7 +64,7 @@ export class KeyspaceListener {
       source: 'keyspace' as const,
       db: this.connection.db,
     };
-    void this.inFlight.track(this.router.routePlain(event, key, () => this.acquireExclusive(key)));
+    this.inFlight.track(this.router.routePlain(event, key, () => this.acquireExclusive(key)));
   }
 
   /** Whether this instance won the right to handle this expiry of `key` (one winner per window). */

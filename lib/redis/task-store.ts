@@ -36,7 +36,7 @@ export interface ClaimedTask {
   /** Taken over after a lease ran out: this delivery is a recovery. */
   recovered: boolean;
   /** Handlers that already succeeded in earlier attempts. */
-  done: string[];
+  done: readonly string[];
   record: TaskRecord;
 }
 
@@ -72,6 +72,9 @@ export interface StoreStats {
   active: number;
   dead: number;
 }
+
+/** Shared by every task that no handler has finished yet (most of them); never mutated. */
+const NONE_DONE: readonly string[] = Object.freeze([]);
 
 type ClaimReply = [number, number | null, number, number, number, ...(string | null)[]];
 
@@ -219,7 +222,7 @@ export class TaskStore {
         token: String(token++),
         attempt: before.attempt + 1,
         recovered: before.flags === 'r',
-        done: before.done === '' ? [] : (JSON.parse(before.done) as string[]),
+        done: before.done === '' ? NONE_DONE : (JSON.parse(before.done) as string[]),
         record: parseRecord(String(reply[i + 2])),
       });
     }
@@ -255,7 +258,12 @@ export class TaskStore {
   /** Records a failed delivery: a retry after `retryDelayMs`, or a dead letter. */
   async fail(
     claim: { shard: number; key: string; token: string },
-    outcome: { action: 'retry' | 'dead'; retryDelayMs: number; done: string[]; error: string },
+    outcome: {
+      action: 'retry' | 'dead';
+      retryDelayMs: number;
+      done: readonly string[];
+      error: string;
+    },
   ): Promise<void> {
     const keys = this.keys.shards[claim.shard];
     await this.scripts.run(

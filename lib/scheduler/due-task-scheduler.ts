@@ -105,12 +105,12 @@ export class DueTaskScheduler {
   }
 
   /** A delivery ended: claim more if claiming had stopped for lack of room. */
-  private onDeliveryEnd(): void {
+  private readonly onDeliveryEnd = (): void => {
     if (this.starvedForCapacity && this.deliveries.size <= this.settings.concurrency / 2) {
       this.starvedForCapacity = false;
       void this.drain('timer');
     }
-  }
+  };
 
   /** Claims due tasks, shard by shard, until nothing is due or there is no room; then arms the timer. */
   private async drain(source: ExpiredKeySource): Promise<void> {
@@ -147,9 +147,7 @@ export class DueTaskScheduler {
           );
           this.clock.observe(result.now, sentAt, Date.now());
           for (const task of result.tasks) {
-            void this.deliveries
-              .track(this.runner.run(task, source))
-              .finally(() => this.onDeliveryEnd());
+            this.deliveries.track(this.runner.run(task, source), this.onDeliveryEnd);
           }
           if (result.nextDueAt !== null && (soonest === null || result.nextDueAt < soonest)) {
             soonest = result.nextDueAt;

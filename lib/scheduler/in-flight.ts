@@ -7,17 +7,24 @@ export class InFlight {
     return this.count;
   }
 
-  /** Tracks a piece of work until it settles. */
-  track<T>(work: Promise<T>): Promise<T> {
+  /**
+   * Tracks a piece of work until it settles, then calls `onSettled`.
+   *
+   * NOTE: one `then` per piece of work rather than `finally` chains: a burst
+   * of due tasks tracks a hundred thousand of them.
+   */
+  track(work: Promise<unknown>, onSettled?: () => void): void {
     this.count++;
-    return work.finally(() => {
+    const settle = () => {
       this.count--;
-      if (this.count === 0) {
+      if (this.count === 0 && this.idleWaiters.length > 0) {
         const waiters = this.idleWaiters;
         this.idleWaiters = [];
         waiters.forEach((resolve) => resolve());
       }
-    });
+      onSettled?.();
+    };
+    work.then(settle, settle);
   }
 
   /** Resolves `true` once nothing is in flight, or `false` if `timeoutMs` passes first. */

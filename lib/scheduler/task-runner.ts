@@ -60,7 +60,11 @@ export class TaskRunner {
     await this.recordFailure(task, done, failure);
   }
 
-  private async recordFailure(task: ClaimedTask, done: string[], failure: unknown): Promise<void> {
+  private async recordFailure(
+    task: ClaimedTask,
+    done: readonly string[],
+    failure: unknown,
+  ): Promise<void> {
     const maxAttempts = task.record.maxAttempts ?? this.settings.maxAttempts;
     const action = task.attempt >= maxAttempts ? 'dead' : 'retry';
     const retryDelayMs = backoffDelay(task.record.backoff ?? this.settings.backoff, task.attempt);
