@@ -34,3 +34,14 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : `${typeof value} ${String(value)}`;
 }
+
+export const replicationTimedOut = (
+  written: number,
+  acknowledged: number,
+  required: number,
+  timeoutMs: number,
+) =>
+  `${written} task(s) were written to the master, but only ${acknowledged} of the ${required} ` +
+  `required replica(s) acknowledged them within ${timeoutMs} ms. The tasks are pending and will fire; ` +
+  `they may be lost only if the master fails before a replica has them. Scheduling them again is safe ` +
+  `(it replaces them).`;

@@ -11,6 +11,7 @@ import { DelayTaskExplorer } from './discovery/delay-task.explorer';
 import { HandlerRegistry } from './discovery/handler.registry';
 import { DelayTaskModuleOptions } from './interfaces/delay-task-module-options.interface';
 import { RedisConnection } from './redis/redis-connection';
+import { ReplicationWait } from './redis/replication-wait';
 import { ScriptLibrary } from './redis/script-library';
 import { TaskKeys } from './redis/task-keys';
 import { TaskStore } from './redis/task-store';
@@ -54,6 +55,7 @@ import {
           connection.client,
           scripts,
           new TaskKeys(options.prefix, connection.isCluster ? CLUSTER_SHARDS : 1),
+          options.replication ? new ReplicationWait(options.replication) : undefined,
         );
       },
       inject: [RedisConnection, RESOLVED_DELAY_TASK_OPTIONS],

@@ -10,8 +10,8 @@ import { RESOLVED_DELAY_TASK_OPTIONS } from './delay-task.constants';
 import { DelayTaskExplorer } from './discovery/delay-task.explorer';
 import { HandlerRegistry } from './discovery/handler.registry';
 import { KeyspaceListener } from './keyspace/keyspace-listener';
-import { PubSub } from './redis/pubsub';
 import { RedisConnection } from './redis/redis-connection';
+import { Subscriptions } from './redis/subscriptions.interface';
 import { TaskStore } from './redis/task-store';
 import { EventRouter } from './routing/event-router';
 import { AckBatcher } from './scheduler/ack-batcher';
@@ -55,8 +55,7 @@ export class DelayTaskOrchestrator
     await this.connection.ready();
     const runsHandlers = this.registry.size > 0;
     const needsSubscriber = this.options.keyspaceEvents || runsHandlers;
-    const pubsub = needsSubscriber ? new PubSub(this.connection.createSubscriber()) : undefined;
-    if (pubsub) await this.connection.ready(pubsub.subscriber);
+    const pubsub = needsSubscriber ? await this.connection.createSubscriptions() : undefined;
 
     if (pubsub && this.options.keyspaceEvents) {
       this.listener = new KeyspaceListener(
@@ -73,7 +72,7 @@ export class DelayTaskOrchestrator
     if (pubsub && runsHandlers) await this.startScheduler(pubsub);
   }
 
-  private async startScheduler(pubsub: PubSub): Promise<void> {
+  private async startScheduler(pubsub: Subscriptions): Promise<void> {
     const { options } = this;
     this.leases = new LeaseKeeper(this.store, options.leaseMs);
     this.acks = new AckBatcher(this.store, this.leases);

@@ -22,6 +22,10 @@ export interface RedisServerOptions {
   dir?: string;
   /** Path of the redis-server binary. @default 'redis-server' (from PATH) */
   binary?: string;
+  /** A configuration file read before the `--name value` arguments (a Sentinel needs one it can rewrite). */
+  configFile?: string;
+  /** Run as a Sentinel (`redis-server <configFile> --sentinel`). */
+  sentinel?: boolean;
 }
 
 const HOST = '127.0.0.1';
@@ -114,6 +118,8 @@ export class RedisServer {
       ...options.config,
     };
     const args = Object.entries(config).flatMap(([name, value]) => [`--${name}`, String(value)]);
+    if (options.sentinel) args.unshift('--sentinel');
+    if (options.configFile) args.unshift(options.configFile);
     const child = spawn(options.binary ?? 'redis-server', args, { stdio: 'ignore' });
     child.on('error', () => undefined);
     await waitForPong(port, Date.now() + 10_000, child);

@@ -6,3 +6,4 @@ export * from './payload-too-large.error';
 export * from './invalid-pattern.error';
 export * from './invalid-options.error';
 export * from './redis-connection.error';
+export * from './replication-timeout.error';

@@ -15,6 +15,22 @@ export interface ClusterConnection {
  */
 export type DelayTaskConnection = string | RedisOptions | ClusterConnection | Redis | Cluster;
 
+/**
+ * Opt-in wait for replicas after scheduling: `schedule` and `scheduleMany`
+ * resolve only once `replicas` replicas of each master written to have the
+ * tasks (Redis `WAIT`), and reject with `ReplicationTimeoutError` when fewer
+ * did within `timeoutMs` (the tasks are written all the same).
+ */
+export interface ReplicationOptions {
+  /** Replicas that must acknowledge each write; at least 1. */
+  replicas: number;
+  /**
+   * How long to wait for them, in ms; at least 1 (`WAIT`'s 0 would mean forever).
+   * The connection that wrote is busy meanwhile, so keep it short.
+   */
+  timeoutMs: number;
+}
+
 /** Options of `DelayTaskModule.forRoot` / `forRootAsync`. */
 export interface DelayTaskModuleOptions {
   /** Where Redis is. */
@@ -68,4 +84,11 @@ export interface DelayTaskModuleOptions {
    * @default 1000
    */
   sweepIntervalMs?: number;
+  /**
+   * Make `schedule`/`scheduleMany` wait until this many replicas acknowledged
+   * the write (see `ReplicationOptions`). Without it a write is acknowledged by
+   * the master alone, and Redis replicates asynchronously.
+   * @default undefined (no waiting)
+   */
+  replication?: ReplicationOptions;
 }

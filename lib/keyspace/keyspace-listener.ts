@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
-import { Cluster } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { EXCLUSIVE_WINDOW_MS } from '../delay-task.constants';
 import { keyspaceFlagsMerged, keyspaceFlagsUnavailable } from '../delay-task.messages';
 import { RedisConnection } from '../redis/redis-connection';
-import { PubSub } from '../redis/pubsub';
+import { Subscriptions } from '../redis/subscriptions.interface';
 import { TaskKeys } from '../redis/task-keys';
 import { EventRouter } from '../routing/event-router';
 import { InFlight } from '../scheduler/in-flight';
@@ -22,18 +22,17 @@ export class KeyspaceListener {
 
   constructor(
     private readonly connection: RedisConnection,
-    private readonly pubsub: PubSub,
+    private readonly pubsub: Subscriptions,
     private readonly keys: TaskKeys,
     private readonly router: EventRouter,
     private readonly clock: RedisClock,
     private readonly inFlight: InFlight,
   ) {}
 
-  /** Resolves once the flags are checked and the subscription is acknowledged. */
+  /** Resolves once the flags are checked and the subscription is acknowledged, on every master of a cluster. */
   async start(): Promise<void> {
-    await this.applyFlags();
-    // CONFIG SET does not survive a Redis restart: re-apply on every reconnect.
-    this.connection.client.on('ready', () => void this.applyFlags());
+    // CONFIG SET survives neither a restart nor a failover: re-applied on every (re)connected server.
+    await this.pubsub.forEachServer((client, address) => this.applyFlags(client, address));
     const channel = `__keyevent@${this.connection.db}__:expired`;
     await this.pubsub.psubscribe(channel, (_channel, key) => this.onExpired(key));
   }
@@ -42,14 +41,12 @@ export class KeyspaceListener {
     this.stopped = true;
   }
 
-  private async applyFlags(): Promise<void> {
-    const client = this.connection.client;
-    if (client instanceof Cluster) return;
+  private async applyFlags(client: Redis, address: string): Promise<void> {
     const outcome = await ensureKeyspaceFlags(client);
     if (outcome.kind === 'merged') {
-      this.logger.log(keyspaceFlagsMerged(this.connection.address, outcome.before, outcome.after));
+      this.logger.log(keyspaceFlagsMerged(address, outcome.before, outcome.after));
     } else if (outcome.kind === 'refused') {
-      this.logger.warn(keyspaceFlagsUnavailable(this.connection.address, outcome.reason));
+      this.logger.warn(keyspaceFlagsUnavailable(address, outcome.reason));
     }
   }
 

@@ -6,6 +6,9 @@ import {
   ClusterConnection,
   DelayTaskConnection,
 } from '../interfaces/delay-task-module-options.interface';
+import { ClusterPubSub } from './cluster-pubsub';
+import { PubSub } from './pubsub';
+import { Subscriptions } from './subscriptions.interface';
 
 /** Connection attempts before the first successful connection, when the user set no retry strategy. */
 const STARTUP_RETRIES = 3;
@@ -72,6 +75,7 @@ function describeUrl(url: string): string {
 export class RedisConnection {
   private readonly logger = new Logger('DelayTaskModule');
   private readonly owned: Array<Redis | Cluster> = [];
+  private readonly ownedSubscriptions: Subscriptions[] = [];
   readonly client: Redis | Cluster;
   readonly address: string;
   readonly db: number;
@@ -94,7 +98,10 @@ export class RedisConnection {
       this.client = this.own(redis);
       this.address = describeUrl(connection);
     } else {
-      const redis = new IORedis({ ...connection, lazyConnect: true });
+      // NOTE: through Sentinel, a primary demoted while alive keeps its connections open; the
+      // failover detector makes ioredis move them to the new primary (the subscriber too).
+      const sentinelDefaults = connection.sentinels?.length ? { failoverDetector: true } : {};
+      const redis = new IORedis({ ...sentinelDefaults, ...connection, lazyConnect: true });
       if (connection.retryStrategy === undefined) limitStartupRetries(redis);
       this.client = this.own(redis);
       this.address = describeOptions(connection);
@@ -115,14 +122,25 @@ export class RedisConnection {
     return this.client instanceof Cluster;
   }
 
-  /** A new connection for Pub/Sub (a subscribed connection cannot run other commands), owned by the module. */
-  createSubscriber(): Redis {
+  /**
+   * The module's Pub/Sub, owned by the module and closed with it: a new
+   * subscriber connection (a subscribed connection cannot run other
+   * commands), or on a Cluster one per master. Resolves once connected.
+   */
+  async createSubscriptions(): Promise<Subscriptions> {
     if (this.client instanceof Cluster) {
-      throw new Error('Cluster subscriptions are created per master by the keyspace listener');
+      const subscriptions = new ClusterPubSub(this.client);
+      this.ownedSubscriptions.push(subscriptions);
+      await subscriptions.start();
+      return subscriptions;
     }
     // NOTE: the duplicate shares the command client's retry strategy; it is created once that client
     // is ready, so it keeps reconnecting for as long as the command client would.
-    return this.own(this.client.duplicate({ lazyConnect: true }));
+    const subscriber = this.own(this.client.duplicate({ lazyConnect: true }));
+    // Created before connecting, so that it sees the first 'ready' and tells reconnects from it.
+    const pubsub = new PubSub(subscriber, this.client, this.address);
+    await this.ready(subscriber);
+    return pubsub;
   }
 
   /** Connects `client` (if it is not already) and resolves once it is ready; fails with the address once retries run out. */
@@ -166,6 +184,7 @@ export class RedisConnection {
 
   /** Closes every connection the module created; never the user's. */
   async close(): Promise<void> {
+    await Promise.all(this.ownedSubscriptions.map((subscriptions) => subscriptions.close()));
     await Promise.all(
       this.owned.map(async (client) => {
         if (client.status === 'end') return;

@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { SCHEDULE_BATCH_SIZE } from '../delay-task.constants';
+import { ReplicationWait } from './replication-wait';
 import { ScriptArg, ScriptLibrary } from './script-library';
 import { ShardKeys, TaskKeys } from './task-keys';
 import {
@@ -88,6 +89,8 @@ export class TaskStore {
     private readonly client: Redis | Cluster,
     private readonly scripts: ScriptLibrary,
     readonly keys: TaskKeys,
+    /** Set when schedule must wait for replicas (the `replication` option). */
+    private readonly replication?: ReplicationWait,
   ) {}
 
   private shardKeys(key: string): ShardKeys {
@@ -104,6 +107,7 @@ export class TaskStore {
       byShard.set(shard, indexes);
     });
     const dues = new Array<number>(tasks.length);
+    const acknowledgements: number[] = [];
     await Promise.all(
       [...byShard].map(async ([shard, indexes]) => {
         const keys = this.keys.shards[shard];
@@ -126,7 +130,7 @@ export class TaskStore {
           }
           return args;
         };
-        if (batches.length === 1) {
+        if (batches.length === 1 && !this.replication) {
           const reply = (await this.scripts.run(
             this.client,
             'schedule',
@@ -139,13 +143,20 @@ export class TaskStore {
         const pipeline = this.client.pipeline();
         for (const batch of batches)
           this.scripts.queue(pipeline, 'schedule', scriptKeys, argsOf(batch));
+        this.replication?.queue(pipeline);
         const replies = (await pipeline.exec()) ?? [];
-        replies.forEach(([error, reply], b) => {
+        replies.slice(0, batches.length).forEach(([error, reply], b) => {
           if (error) throw error;
           batches[b].forEach((index, i) => (dues[index] = Number((reply as number[])[i])));
         });
+        if (this.replication) {
+          const [error, acknowledged] = replies[batches.length];
+          if (error) throw error;
+          acknowledgements.push(Number(acknowledged));
+        }
       }),
     );
+    this.replication?.check(acknowledgements, tasks.length);
     return dues;
   }
 

@@ -4,6 +4,7 @@ import { BackoffOption } from '../interfaces/backoff.interface';
 import {
   DelayTaskConnection,
   DelayTaskModuleOptions,
+  ReplicationOptions,
 } from '../interfaces/delay-task-module-options.interface';
 import { validateBackoffPolicy, validateMaxAttempts } from './task-input.validation';
 
@@ -19,6 +20,7 @@ export interface ResolvedDelayTaskOptions {
   keyspaceEvents: boolean;
   maxPayloadBytes: number;
   sweepIntervalMs: number;
+  replication?: ReplicationOptions;
 }
 
 const WHERE = 'DelayTaskModule options';
@@ -36,6 +38,21 @@ function positiveInteger(
     );
   }
   return value;
+}
+
+function replicationOption(value: unknown): ReplicationOptions | undefined {
+  if (value === undefined) return undefined;
+  const { replicas, timeoutMs } = (value ?? {}) as Partial<Record<string, unknown>>;
+  const positive = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 1;
+  if (value === null || typeof value !== 'object' || !positive(replicas) || !positive(timeoutMs)) {
+    throw new InvalidOptionsError(
+      `${WHERE}: "replication" must be { replicas, timeoutMs }, both positive integers; got ` +
+        (value !== null && typeof value === 'object'
+          ? `{ replicas: ${describe(replicas)}, timeoutMs: ${describe(timeoutMs)} }.`
+          : `${describe(value)}.`),
+    );
+  }
+  return { replicas: replicas as number, timeoutMs: timeoutMs as number };
 }
 
 /** Checks the options' types and fills in the defaults (documented on `DelayTaskModuleOptions`). */
@@ -75,5 +92,6 @@ export function resolveModuleOptions(options: DelayTaskModuleOptions): ResolvedD
     keyspaceEvents,
     maxPayloadBytes: positiveInteger(options, 'maxPayloadBytes', 1_048_576),
     sweepIntervalMs: positiveInteger(options, 'sweepIntervalMs', 1_000),
+    replication: replicationOption(options.replication),
   };
 }
