@@ -5,12 +5,14 @@
  */
 import type Redis from 'ioredis';
 import { calibrateClock, now, sleep } from './clock';
-import { ChildConsumer } from './consumer-host';
+import type { ConsumerPool } from './consumer-pool';
+import type { ConsumerProcess } from './consumer-process';
 import { FireLog } from './fire-log';
 import { BenchTask, Endpoint, Mechanism, MechanismSettings, taskKey } from './mechanisms/mechanism';
+import { dataMemory } from './redis-memory';
 import { LatenessSummary, summarize } from './stats';
 import { fillVolatileKeys } from './volatile-fill';
-import { MEMORY_CASE_DELAY_MS, MIN_LEAD_MS, Workload } from './workloads';
+import type { Workload } from './workloads';
 
 export interface CaseResult {
   workload: Workload;
@@ -19,17 +21,18 @@ export interface CaseResult {
   scheduled: number;
   /** Distinct tasks delivered at least once. */
   delivered: number;
+  /** Handler runs beyond the first, over all tasks and consumer instances. */
   duplicates: number;
   lateness: LatenessSummary;
   /** Lateness of each delivered task (ms), kept for the chart. */
   samples: Float64Array;
   /** Tasks per second of the scheduling call(s). */
   scheduleRate: number;
+  /** Growth of Redis' data memory from scheduling, per task; unset if a task could have fired meanwhile. */
+  bytesPerTask?: number;
   /** Burst only: delivered tasks per second from the due instant to the last delivery. */
   drainRate?: number;
   drainMs?: number;
-  /** Memory case only: used_memory delta / tasks. */
-  bytesPerTask?: number;
   /** Handler runs per consumer process (multi-instance cases). */
   perInstance?: readonly number[];
   notes: string[];
@@ -38,35 +41,59 @@ export interface CaseResult {
 }
 
 export interface CaseContext {
+  /** Connection to the bench's own server, for FLUSHALL, CONFIG SET and MEMORY STATS. */
   admin: Redis;
   url: string;
   settings: MechanismSettings;
-  /** Scheduling rate this mechanism reached earlier (tasks/s); sizes the lead before a burst. */
+  consumers: ConsumerPool;
+  /** Scheduling rate this mechanism reached earlier (tasks/s); sizes the lead. */
   rateHint: number;
+  /** Lead time beyond the expected scheduling time, for jitter. */
+  leadMarginMs: number;
   /** Extra wait after the last first-delivery, to catch late duplicates. */
   settleMs: number;
 }
 
-/** Empties the bench server and applies the workload's Redis settings. */
-async function prepareServer(admin: Redis, workload: Workload, notes: string[]): Promise<void> {
+/** The lead allows this many times the scheduling time the rate hint predicts. */
+const LEAD_SAFETY = 1.5;
+
+/** How long a case waits for the connections of the one before to be gone. */
+const LINGER_TIMEOUT_MS = 5_000;
+
+/**
+ * Waits until only the admin connection is left, so that no earlier case's
+ * traffic, nor the freeing of its connections, leaks into this case's figures.
+ */
+async function awaitOtherClientsGone(admin: Redis, notes: string[]): Promise<void> {
+  const deadline = Date.now() + LINGER_TIMEOUT_MS;
+  for (;;) {
+    const others = Number(/connected_clients:(\d+)/.exec(await admin.info('clients'))?.[1]) - 1;
+    if (others <= 0) return;
+    if (Date.now() > deadline) {
+      notes.push(`${others} connection(s) of an earlier case still open at the start`);
+      return;
+    }
+    await sleep(20);
+  }
+}
+
+/** Empties the bench server and applies the case's Redis settings. */
+async function prepareServer(
+  admin: Redis,
+  workload: Workload,
+  mechanism: Mechanism,
+  notes: string[],
+): Promise<void> {
+  await awaitOtherClientsGone(admin, notes);
   await admin.flushall();
   await admin.config('SET', 'hz', String(workload.hz));
+  await admin.config('SET', 'notify-keyspace-events', mechanism.needsKeyspaceEvents ? 'Ex' : '');
   if (workload.volatileKeys > 0) {
     const ms = await fillVolatileKeys(admin, workload.volatileKeys);
     notes.push(
       `loaded ${workload.volatileKeys.toLocaleString('en-US')} volatile keys in ${(ms / 1000).toFixed(1)} s`,
     );
   }
-}
-
-async function usedMemory(admin: Redis): Promise<number> {
-  const match = /used_memory:(\d+)/.exec(await admin.info('memory'));
-  if (!match) throw new Error('INFO memory has no used_memory');
-  return Number(match[1]);
-}
-
-function tasksDueAt(dueAt: Float64Array): BenchTask[] {
-  return Array.from(dueAt, (due, index) => ({ index, key: taskKey(index), dueAt: due }));
 }
 
 /** Due times spread evenly over the workload's window, starting `leadMs` from now; integer ms like the APIs take. */
@@ -79,84 +106,66 @@ function dueTimes(workload: Workload, leadMs: number): Float64Array {
   return due;
 }
 
-/** Time from the start of scheduling to the first due time: long enough for scheduling to finish first. */
-function leadFor(workload: Workload, rateHint: number): number {
-  return Math.max(MIN_LEAD_MS, Math.ceil((2 * workload.tasks * 1000) / rateHint) + 1_000);
+function tasksDueAt(dueAt: Float64Array): BenchTask[] {
+  return Array.from(dueAt, (due, index) => ({ index, key: taskKey(index), dueAt: due }));
 }
 
-async function timedSchedule(
-  endpoint: Endpoint,
-  tasks: readonly BenchTask[],
-): Promise<{ start: number; end: number; rate: number }> {
-  const start = now();
-  await endpoint.schedule(tasks);
-  const end = now();
-  return { start, end, rate: (tasks.length * 1000) / Math.max(end - start, 0.001) };
-}
-
-async function runMemoryCase(
+/** Opens the consumers the workload asks for; with none, the bench process consumes itself. */
+async function openConsumers(
   mechanism: Mechanism,
   workload: Workload,
   ctx: CaseContext,
-  notes: string[],
-): Promise<Partial<CaseResult>> {
-  const endpoint = await mechanism.open(ctx.url);
-  try {
-    // Let connection setup (client buffers, script loading) settle before the baseline.
-    await sleep(500);
-    const before = await usedMemory(ctx.admin);
-    calibrateClock();
-    const tasks = tasksDueAt(dueTimes(workload, MEMORY_CASE_DELAY_MS));
-    const { rate } = await timedSchedule(endpoint, tasks);
-    // NOTE: Redis shrinks idle clients' query buffers in its cron; give it a
-    // few cycles so the delta is the stored tasks, not a pipeline still in a buffer.
-    await sleep(1_500);
-    const after = await usedMemory(ctx.admin);
-    const keys = await ctx.admin.dbsize();
-    notes.push(
-      `used_memory ${before.toLocaleString('en-US')} → ${after.toLocaleString('en-US')} B, ${keys.toLocaleString('en-US')} keys`,
-    );
-    return { scheduleRate: rate, bytesPerTask: (after - before) / workload.tasks };
-  } finally {
-    await endpoint.close();
+  log: FireLog,
+  started: ConsumerProcess[],
+): Promise<Endpoint> {
+  if (workload.instances === 0) {
+    // One instance in the bench process both schedules and handles, as a typical app does.
+    return mechanism.open(ctx.url, (index, firedAt) => log.record(index, firedAt, 0));
   }
+  const consumers = ctx.consumers.acquire(workload.instances);
+  started.push(...consumers);
+  await Promise.all(
+    consumers.map((consumer, instance) =>
+      consumer.start(mechanism.id, ctx.settings, ctx.url, (index, firedAt) =>
+        log.record(index, firedAt, instance),
+      ),
+    ),
+  );
+  // The bench process only schedules here; the consumers are the child processes.
+  return mechanism.open(ctx.url);
 }
 
-async function runDeliveryCase(
+async function runMeasured(
   mechanism: Mechanism,
   workload: Workload,
   ctx: CaseContext,
   notes: string[],
 ): Promise<Partial<CaseResult>> {
   const log = new FireLog(workload.tasks, workload.instances);
-  const children: ChildConsumer[] = [];
+  const consumers: ConsumerProcess[] = [];
   let scheduler: Endpoint | undefined;
   try {
-    if (workload.instances === 0) {
-      // One instance in the bench process both schedules and handles, as a typical app does.
-      scheduler = await mechanism.open(ctx.url, (index, firedAt) => log.record(index, firedAt));
-    } else {
-      const started = await Promise.allSettled(
-        Array.from({ length: workload.instances }, (_, instance) =>
-          ChildConsumer.start(mechanism.id, ctx.settings, ctx.url, log, instance),
-        ),
-      );
-      for (const outcome of started)
-        if (outcome.status === 'fulfilled') children.push(outcome.value);
-      const failed = started.find((outcome) => outcome.status === 'rejected');
-      if (failed) throw failed.reason;
-      // The bench process only schedules here; the consumers are the child processes.
-      scheduler = await mechanism.open(ctx.url);
-    }
+    scheduler = await openConsumers(mechanism, workload, ctx, log, consumers);
+    const memoryBefore = await dataMemory(ctx.admin);
 
     calibrateClock();
-    const due = dueTimes(workload, leadFor(workload, ctx.rateHint));
+    const leadMs =
+      ctx.leadMarginMs + Math.ceil((LEAD_SAFETY * workload.tasks * 1000) / ctx.rateHint);
+    const due = dueTimes(workload, leadMs);
     const firstDue = due[0];
     const lastDue = due[due.length - 1];
-    const scheduling = await timedSchedule(scheduler, tasksDueAt(due));
-    if (scheduling.end > firstDue) {
+    const start = now();
+    await scheduler.schedule(tasksDueAt(due));
+    const end = now();
+    const memoryAfter = await dataMemory(ctx.admin);
+    const result: Partial<CaseResult> = {
+      scheduleRate: (workload.tasks * 1000) / Math.max(end - start, 0.001),
+    };
+    if (now() < firstDue) {
+      result.bytesPerTask = (memoryAfter - memoryBefore) / workload.tasks;
+    } else {
       notes.push(
-        `scheduling finished ${(scheduling.end - firstDue).toFixed(0)} ms after the first due time`,
+        `scheduling finished ${(end - firstDue).toFixed(0)} ms after the first due time (no memory figure)`,
       );
     }
 
@@ -164,28 +173,22 @@ async function runDeliveryCase(
     if (!complete)
       notes.push(`stopped waiting ${workload.waitMs / 1000} s after the last due time`);
     await sleep(ctx.settleMs);
+    // Consumer processes report their last fires while stopping: stop them before reading the log.
+    await Promise.all(consumers.map((consumer) => consumer.stop()));
 
-    // Children report their last fires while stopping, so stop them before reading the log.
-    await Promise.all(children.map((child) => child.stop()));
-    children.length = 0;
-
-    const samples = log.lateness(due);
-    const result: Partial<CaseResult> = {
-      delivered: log.distinct,
-      duplicates: log.duplicates,
-      samples,
-      lateness: summarize(samples),
-      scheduleRate: scheduling.rate,
-    };
+    result.delivered = log.distinct;
+    result.duplicates = log.duplicates;
+    result.samples = log.lateness(due);
+    result.lateness = summarize(result.samples);
     if (log.stray > 0) notes.push(`${log.stray} deliveries of keys that were not scheduled`);
     if (workload.kind === 'burst' && log.distinct > 0) {
-      result.drainMs = log.lastFire - firstDue;
+      result.drainMs = log.lastFirstFire - firstDue;
       result.drainRate = (log.distinct * 1000) / Math.max(result.drainMs, 0.001);
     }
     if (workload.instances > 1) result.perInstance = [...log.handledPerInstance];
     return result;
   } finally {
-    await Promise.allSettled(children.map((child) => child.stop()));
+    await Promise.allSettled(consumers.map((consumer) => consumer.stop()));
     await scheduler?.close();
   }
 }
@@ -198,7 +201,6 @@ export async function runCase(
   ctx: CaseContext,
 ): Promise<CaseResult> {
   const notes: string[] = [];
-  const empty = summarize([]);
   const base: CaseResult = {
     workload,
     mechanism,
@@ -206,18 +208,14 @@ export async function runCase(
     scheduled: workload.tasks,
     delivered: 0,
     duplicates: 0,
-    lateness: empty,
+    lateness: summarize([]),
     samples: new Float64Array(0),
     scheduleRate: Number.NaN,
     notes,
   };
   try {
-    await prepareServer(ctx.admin, workload, notes);
-    const measured =
-      workload.kind === 'memory'
-        ? await runMemoryCase(mechanism, workload, ctx, notes)
-        : await runDeliveryCase(mechanism, workload, ctx, notes);
-    return { ...base, ...measured };
+    await prepareServer(ctx.admin, workload, mechanism, notes);
+    return { ...base, ...(await runMeasured(mechanism, workload, ctx, notes)) };
   } catch (error) {
     return { ...base, error: error instanceof Error ? error.message : String(error) };
   }

@@ -1,4 +1,8 @@
-/** Messages between the bench and a consumer it runs in a child process (drain-worker.ts). */
+/**
+ * Messages between the bench and a consumer process (drain-worker.ts). A
+ * process hosts one mechanism endpoint at a time and answers every request
+ * with exactly one reply: 'start' → 'ready' | 'failed', 'stop' → 'stopped'.
+ */
 import type { MechanismId, MechanismSettings } from './mechanisms/mechanism';
 
 export type ToWorker =
@@ -7,7 +11,8 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ready' }
-  /** Handler runs since the last batch: task indices and their fire times on the worker's clock. */
-  | { type: 'fired'; indices: number[]; firedAt: number[] }
+  | { type: 'failed'; message: string }
+  /** Sent after the last 'fired' batch of the endpoint it closed. */
   | { type: 'stopped' }
-  | { type: 'failed'; message: string };
+  /** Handler runs since the last batch: task indices and their fire times on the worker's clock. */
+  | { type: 'fired'; indices: number[]; firedAt: number[] };

@@ -1,8 +1,10 @@
 /**
- * Child-process consumer: hosts one instance of a mechanism so the multi-instance
- * drain runs on really separate instances (own event loop, own connections).
- * Reports every handler run back to the bench in small batches; the bench
- * counts duplicates across instances. Started by consumer-host.ts, never by hand.
+ * Child-process consumer: hosts one instance of a mechanism at a time so the
+ * multi-instance drain runs on really separate instances (own event loop, own
+ * connections). Reports every handler run back to the bench in small batches;
+ * the bench counts duplicates across instances. The process outlives the
+ * endpoint, so the next case reuses it warm. Started by consumer-process.ts,
+ * never by hand.
  */
 import { calibrateClock } from './clock';
 import type { FromWorker, ToWorker } from './drain-protocol';
@@ -13,10 +15,9 @@ import type { Endpoint } from './mechanisms/mechanism';
 const FLUSH_INTERVAL_MS = 50;
 
 let endpoint: Endpoint | undefined;
-let stopping = false;
 let indices: number[] = [];
 let firedAt: number[] = [];
-const flushTimer = setInterval(flush, FLUSH_INTERVAL_MS);
+setInterval(() => void flush(), FLUSH_INTERVAL_MS);
 
 function send(message: FromWorker): Promise<void> {
   return new Promise((resolve) => {
@@ -34,42 +35,46 @@ function flush(): Promise<void> {
 }
 
 async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<void> {
-  calibrateClock();
-  const mechanism = await loadMechanism(message.mechanism, message.settings);
-  endpoint = await mechanism.open(message.url, (index, time) => {
-    indices.push(index);
-    firedAt.push(time);
-  });
-  await send({ type: 'ready' });
+  try {
+    calibrateClock();
+    const mechanism = await loadMechanism(message.mechanism, message.settings);
+    endpoint = await mechanism.open(message.url, (index, time) => {
+      indices.push(index);
+      firedAt.push(time);
+    });
+    await send({ type: 'ready' });
+  } catch (error) {
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    await send({ type: 'failed', message: text });
+  }
 }
 
-async function stop(code: number): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  clearInterval(flushTimer);
+/** Closes the endpoint, then ships its last fires: nothing of it arrives after 'stopped'. */
+async function stop(): Promise<void> {
+  const closing = endpoint;
+  endpoint = undefined;
   try {
-    await endpoint?.close();
+    await closing?.close();
   } catch (error) {
     console.error(`[drain-worker] close failed: ${String(error)}`);
   }
   await flush();
-  await send({ type: 'stopped' });
-  process.exit(code);
 }
 
+// Requests are handled strictly one after another, so a 'stop' never overtakes a 'start'.
+let queue = Promise.resolve();
 process.on('message', (message: ToWorker) => {
-  if (message.type === 'start') {
-    start(message).catch(async (error: unknown) => {
-      await send({
-        type: 'failed',
-        message: error instanceof Error ? (error.stack ?? error.message) : String(error),
-      });
-      await stop(1);
-    });
-  } else if (message.type === 'stop') {
-    void stop(0);
-  }
+  queue = queue.then(async () => {
+    if (message.type === 'start') {
+      await start(message);
+    } else {
+      await stop();
+      await send({ type: 'stopped' });
+    }
+  });
 });
 
-// The bench went away (crash, Ctrl-C): never linger as an orphan holding connections.
-process.on('disconnect', () => void stop(0));
+// The bench is done with this process (or went away): close what is open and leave.
+process.on('disconnect', () => {
+  queue = queue.then(stop).finally(() => process.exit(0));
+});

@@ -1,6 +1,8 @@
 /** What the results were measured on, for the report header. */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
+import { join } from 'node:path';
 import type Redis from 'ioredis';
 
 export interface Environment {
@@ -11,6 +13,8 @@ export interface Environment {
   redis: string;
   bullmq: string;
   ioredis: string;
+  /** Commit of the library measured, flagged when lib/ has uncommitted changes. */
+  library: string;
   /** ISO date-time the run started. */
   date: string;
   mode: 'quick' | 'full';
@@ -36,6 +40,23 @@ function packageVersion(name: string): string {
   }
 }
 
+function libraryRevision(): string {
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: join(__dirname, '..'),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  try {
+    const commit = git('rev-parse', '--short', 'HEAD');
+    return git('status', '--porcelain', '--', 'lib') === ''
+      ? commit
+      : `${commit} with uncommitted changes in lib/`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
 /** Reads versions from the running bench server (the one measured), the rest from this process. */
 export async function collectEnvironment(
   admin: Redis,
@@ -51,6 +72,7 @@ export async function collectEnvironment(
     redis: /redis_version:(\S+)/.exec(serverInfo)?.[1] ?? 'unknown',
     bullmq: packageVersion('bullmq'),
     ioredis: packageVersion('ioredis'),
+    library: libraryRevision(),
     date: startedAt.toISOString(),
     mode,
   };

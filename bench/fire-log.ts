@@ -4,18 +4,17 @@
  */
 
 export class FireLog {
-  /** First fire time per task (NaN until delivered): lateness is judged on the first delivery. */
-  readonly firstFire: Float64Array;
+  /** Earliest fire time per task (NaN until delivered): lateness is judged on the first delivery. */
+  private readonly firstFire: Float64Array;
   /** Deliveries per task, capped at 255; anything above 1 is a duplicate. */
   private readonly deliveries: Uint8Array;
   private readonly perInstance: number[];
   private waiter: (() => void) | undefined;
 
+  /** Tasks delivered at least once. */
   distinct = 0;
-  total = 0;
   /** Deliveries whose key was not one of this case's tasks. */
   stray = 0;
-  lastFire = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly size: number,
@@ -27,17 +26,17 @@ export class FireLog {
   }
 
   /** Records one handler run; `instance` is the consumer process (0 when in-process). */
-  record(index: number, firedAt: number, instance = 0): void {
-    this.total += 1;
+  record(index: number, firedAt: number, instance: number): void {
     this.perInstance[instance] = (this.perInstance[instance] ?? 0) + 1;
     if (index < 0 || index >= this.size) {
       this.stray += 1;
       return;
     }
     if (this.deliveries[index] < 255) this.deliveries[index] += 1;
-    if (firedAt > this.lastFire) this.lastFire = firedAt;
-    if (Number.isNaN(this.firstFire[index])) {
-      this.firstFire[index] = firedAt;
+    const first = this.firstFire[index];
+    // Reports from different processes may arrive out of order: keep the earliest run.
+    if (!(first <= firedAt)) this.firstFire[index] = firedAt;
+    if (Number.isNaN(first)) {
       this.distinct += 1;
       if (this.distinct === this.size) this.waiter?.();
     }
@@ -53,6 +52,13 @@ export class FireLog {
   /** Handler runs per consumer instance. */
   get handledPerInstance(): readonly number[] {
     return this.perInstance;
+  }
+
+  /** When the last task to be delivered was first delivered: the end of a drain. */
+  get lastFirstFire(): number {
+    let last = Number.NEGATIVE_INFINITY;
+    for (const fired of this.firstFire) if (fired > last) last = fired;
+    return last;
   }
 
   /** Resolves true once every task has been delivered, or false after `timeoutMs`. */

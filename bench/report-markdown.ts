@@ -17,6 +17,7 @@ export interface ReportInput {
   elapsedMs: number;
   /** The command that produced the report, for reproducing it. */
   command: string;
+  pacing: { leadMarginMs: number; settleMs: number };
   chartFile: string;
 }
 
@@ -38,26 +39,20 @@ function duration(ms: number): string {
   return s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;
 }
 
-function deliveredCell(r: CaseResult): string {
-  if (r.error) return 'failed';
-  if (r.workload.kind === 'memory') return `– / ${formatInt(r.scheduled)}`;
-  return `${formatInt(r.delivered)} / ${formatInt(r.scheduled)}`;
-}
-
 function resultRow(r: CaseResult): string[] {
-  const delivery = r.workload.kind !== 'memory' && !r.error;
+  const ok = !r.error;
   return [
     r.workload.title,
     r.mechanism.label,
     String(r.run),
-    deliveredCell(r),
-    delivery ? formatInt(r.duplicates) : '–',
-    delivery ? formatMs(r.lateness.p50) : '–',
-    delivery ? formatMs(r.lateness.p99) : '–',
-    delivery ? formatMs(r.lateness.max) : '–',
+    ok ? `${formatInt(r.delivered)} / ${formatInt(r.scheduled)}` : 'failed',
+    ok ? formatInt(r.duplicates) : '–',
+    formatMs(r.lateness.p50),
+    formatMs(r.lateness.p99),
+    formatMs(r.lateness.max),
     formatInt(r.scheduleRate),
     formatInt(r.drainRate),
-    r.bytesPerTask === undefined ? '–' : formatInt(r.bytesPerTask),
+    formatInt(r.bytesPerTask),
   ];
 }
 
@@ -68,7 +63,11 @@ function notesOf(results: readonly CaseResult[]): string[] {
     if (r.perInstance)
       notes.push(`handler runs per instance: ${r.perInstance.map(formatInt).join(' + ')}`);
     if (r.drainMs !== undefined)
-      notes.push(`last delivery ${formatMs(r.drainMs)} ms after the due instant`);
+      notes.push(`last task delivered ${formatMs(r.drainMs)} ms after the due instant`);
+    if (r.lateness.early > 0)
+      notes.push(
+        `**${formatInt(r.lateness.early)} delivered before their due time** (earliest ${formatMs(r.lateness.min)} ms)`,
+      );
     if (r.error) notes.push(`**failed**: ${r.error.split('\n')[0]}`);
     if (notes.length)
       lines.push(
@@ -83,20 +82,19 @@ function workloadLine(w: Workload): string {
     w.instances === 0
       ? 'consumer in the bench process'
       : `${w.instances} consumer process${w.instances > 1 ? 'es' : ''}, scheduling from the bench process`;
+  const wait = `wait bounded at ${w.waitMs / 1000} s after the last due time`;
   switch (w.kind) {
     case 'timing':
-      return `- **${w.title}**: ${formatInt(w.tasks)} tasks due evenly over ${w.spreadMs / 1000} s, Redis hz ${w.hz}${w.volatileKeys ? `, ${formatInt(w.volatileKeys)} unrelated keys with a 1-hour TTL in the same database` : ''}; ${where}; wait bounded at ${w.waitMs / 1000} s after the last due time.`;
+      return `- **${w.title}**: ${formatInt(w.tasks)} tasks due evenly over ${w.spreadMs / 1000} s, Redis hz ${w.hz}${w.volatileKeys ? `, ${formatInt(w.volatileKeys)} unrelated keys with a 1-hour TTL in the same database` : ''}; ${where}; ${wait}.`;
     case 'burst':
-      return `- **${w.title}**: ${formatInt(w.tasks)} tasks all due at the same instant, Redis hz ${w.hz}; ${where}. Drain throughput = tasks delivered / (last delivery − due instant).`;
-    case 'memory':
-      return `- **${w.title}**: ${formatInt(w.tasks)} tasks with a tiny payload due in 1 hour; INFO memory \`used_memory\` after scheduling minus before, divided by the task count (no consumer).`;
+      return `- **${w.title}**: ${formatInt(w.tasks)} tasks all due at the same millisecond, Redis hz ${w.hz}; ${where}; ${wait}. Drain throughput = tasks delivered / (time the last one was first delivered − due instant).`;
   }
 }
 
 export function renderMarkdown(input: ReportInput): string {
   const { env } = input;
   const quick = env.mode === 'quick';
-  const targets = checkTargets(input.results);
+  const targets = checkTargets(input.results, input.mechanisms);
   const out: string[] = [];
 
   out.push('# nestjs-delay-task benchmark', '');
@@ -115,6 +113,7 @@ export function renderMarkdown(input: ReportInput): string {
         ['Node.js', env.node],
         ['Redis', `${env.redis} (a server of its own, started by the bench)`],
         ['BullMQ / ioredis', `${env.bullmq} / ${env.ioredis}`],
+        ['nestjs-delay-task', `commit ${env.library}`],
         ['Date', env.date],
         ['Mode', `${env.mode}, \`${input.command}\`, ${duration(input.elapsedMs)}`],
       ],
@@ -123,17 +122,23 @@ export function renderMarkdown(input: ReportInput): string {
   );
   for (const u of input.unavailable) out.push(`> **${u.id} not measured**: ${u.reason}`, '');
 
-  if (targets.length) {
-    out.push('## nestjs-delay-task against its targets', '');
-    if (quick) out.push('Judged on the scaled-down quick workloads.', '');
-    out.push(
-      table(
-        ['Target', 'Measured (every run)', 'Verdict'],
-        targets.map((t) => [t.target, t.measured, t.verdict]),
-      ),
-      '',
-    );
-  }
+  out.push('## nestjs-delay-task against the targets of issue 4', '');
+  out.push(
+    `Each verdict covers every run of nestjs-delay-task${quick ? ', here on the scaled-down quick workloads' : ''}; figures are ranges over runs (and over hz where the target spans both). The other mechanisms were measured in the same run on the same server; the last column is what the issue measured for them on a machine of this kind (Redis 7.0.15, BullMQ 6.7.0).`,
+    '',
+  );
+  out.push(
+    table(
+      ['Target', 'Verdict', ...input.mechanisms.map((m) => m.label), 'Issue 4 reference'],
+      targets.map((t) => [
+        t.target,
+        t.verdict === 'miss' ? '**miss**' : t.verdict,
+        ...input.mechanisms.map((m) => t.measured.get(m.id) ?? '–'),
+        t.reference,
+      ]),
+    ),
+    '',
+  );
 
   out.push('## Results', '');
   out.push(
@@ -175,14 +180,16 @@ export function renderMarkdown(input: ReportInput): string {
     ...input.mechanisms.map((m) => `- **${m.label}**: ${m.describeSettings()}`),
     '',
   );
+  const { leadMarginMs, settleMs } = input.pacing;
   out.push(
     '## How it is measured',
     '',
-    '- One `redis-server` started by the bench (`notify-keyspace-events Ex`, no persistence), `FLUSHALL` and `CONFIG SET hz` before every case; mechanisms take turns within each run.',
-    '- Due times are absolute integer epoch ms chosen on the local clock (module: `at`; BullMQ: `timestamp` + `delay`; keyspace: `SET … PXAT`). A handler stamps its fire time first thing, on the same machine, with `performance.now()` re-anchored to the edge of a `Date.now()` tick at the start of every case and of every consumer process (sub-millisecond, no drift).',
-    '- Scheduling starts at least 1 s before the first due time (for a burst, twice the time the mechanism needed per task earlier plus 1 s); a note says so if scheduling still ran past a due time. Scheduling throughput = tasks / duration of the scheduling call(s).',
-    '- Delivered counts distinct tasks; duplicates are counted across all consumer processes. After the last task arrives the bench waits a moment more for late duplicates.',
-    '- Multi-instance cases fork consumer processes (`bench/drain-worker.ts`) that report every handler run over IPC.',
+    '- One `redis-server` started by the bench (no persistence). Before every case: `FLUSHALL`, `CONFIG SET hz`, and `notify-keyspace-events` set to `Ex` for the keyspace mechanism and off for the others. Mechanisms take turns within each run.',
+    '- Due times are absolute integer epoch ms chosen on the local clock and passed as such (module: `at`; BullMQ: `timestamp` + `delay`; keyspace: `SET … PXAT`), so lateness is measured against the due time actually requested. A handler stamps its fire time first thing, on the same machine, with `performance.now()` re-anchored to the edge of a `Date.now()` tick at the start of every case and of every consumer process (sub-millisecond, no drift).',
+    `- Scheduling starts ${leadMarginMs} ms plus 1.5 × the time the mechanism needed for as many tasks earlier before the first due time; a note says so if scheduling still ran past it. Scheduling throughput = tasks / duration of the scheduling call(s).`,
+    "- Tasks carry no payload (module: none; BullMQ: job data `{}`, the job name is the key; keyspace: value `1`), so memory per pending task is the mechanism's own cost. It is `MEMORY STATS` `total.allocated` minus the live memory of every client connection (`CLIENT LIST` `tot-mem`) and the Lua script cache, read right before and right after scheduling (before any task is due), divided by the task count.",
+    `- Delivered counts distinct tasks; lateness uses each task's earliest delivery; duplicates are handler runs beyond the first, across all consumer processes. After the last task arrives the bench waits ${settleMs} ms more for late duplicates. Plain keyspace notifications are broadcast: with two subscribed instances every expiry runs both handlers, which shows up as duplicates.`,
+    '- Multi-instance cases run each instance in a consumer process of its own (`bench/drain-worker.ts`, forked once and reused by every case, warmed up first) that reports every handler run over IPC; the bench process only schedules.',
     '',
   );
   return out.join('\n');

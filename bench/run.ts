@@ -10,15 +10,17 @@ import { writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { RedisServer } from '../tools/redis-server';
-import { CaseContext, CaseResult, runCase } from './case-runner';
+import { CaseResult, runCase } from './case-runner';
 import { installExitHandlers, onCleanup, runCleanup } from './cleanup';
+import { ConsumerPool } from './consumer-pool';
 import { collectEnvironment } from './environment';
 import { formatInt, formatMs } from './format';
 import { loadMechanism } from './mechanisms';
 import { Mechanism, MECHANISM_IDS, MechanismId, MechanismSettings } from './mechanisms/mechanism';
 import { renderMarkdown } from './report-markdown';
+import { RateHints } from './rate-hints';
 import { renderSvg } from './report-svg';
-import { buildWorkloads, warmupWorkload, Workload } from './workloads';
+import { buildWorkloads, warmupWorkloads, Workload } from './workloads';
 
 interface Options {
   quick: boolean;
@@ -28,9 +30,6 @@ interface Options {
   settings: MechanismSettings;
   outDir: string;
 }
-
-/** Scheduling rate assumed before a mechanism has been measured (tasks/s); deliberately low. */
-const DEFAULT_RATE_HINT = 10_000;
 
 function parseOptions(argv: readonly string[]): Options {
   const flags = new Map<string, string>();
@@ -80,15 +79,12 @@ function parseOptions(argv: readonly string[]): Options {
 function progressLine(r: CaseResult): string {
   const head = `${r.workload.title} · ${r.mechanism.label} · run ${r.run}`;
   if (r.error) return `${head}: FAILED ${r.error.split('\n')[0]}`;
-  const parts = [`schedule ${formatInt(r.scheduleRate)}/s`];
-  if (r.workload.kind === 'memory') {
-    parts.unshift(`${formatInt(r.bytesPerTask)} B/task`);
-  } else {
-    parts.unshift(
-      `${formatInt(r.delivered)}/${formatInt(r.scheduled)} dup ${formatInt(r.duplicates)}`,
-      `p50 ${formatMs(r.lateness.p50)} p99 ${formatMs(r.lateness.p99)} max ${formatMs(r.lateness.max)} ms`,
-    );
-  }
+  const parts = [
+    `${formatInt(r.delivered)}/${formatInt(r.scheduled)} dup ${formatInt(r.duplicates)}`,
+    `p50 ${formatMs(r.lateness.p50)} p99 ${formatMs(r.lateness.p99)} max ${formatMs(r.lateness.max)} ms`,
+    `schedule ${formatInt(r.scheduleRate)}/s`,
+    `${formatInt(r.bytesPerTask)} B/task`,
+  ];
   if (r.drainRate !== undefined) parts.push(`drain ${formatInt(r.drainRate)}/s`);
   return `${head}: ${parts.join(', ')}${r.notes.length ? ` (${r.notes.join('; ')})` : ''}`;
 }
@@ -103,11 +99,17 @@ function selectWorkloads(all: Workload[], only: string[] | undefined): Workload[
   return all.filter((w) => only.includes(w.id));
 }
 
+/** Timing knobs of the harness itself: tighter in quick mode, where the counts are small. */
+function pacingFor(quick: boolean): { leadMarginMs: number; settleMs: number } {
+  return quick ? { leadMarginMs: 300, settleMs: 200 } : { leadMarginMs: 1_000, settleMs: 1_000 };
+}
+
 async function main(): Promise<void> {
   installExitHandlers();
   const options = parseOptions(process.argv.slice(2));
   const startedAt = new Date();
   const workloads = selectWorkloads(buildWorkloads(options.quick), options.only);
+  const pacing = pacingFor(options.quick);
 
   const mechanisms: Mechanism[] = [];
   const unavailable: { id: string; reason: string }[] = [];
@@ -121,32 +123,40 @@ async function main(): Promise<void> {
     }
   }
 
-  // The bench's own server: keyspace events on for the plain-keyspace mechanism, Redis defaults otherwise.
-  const server = await RedisServer.start({ config: { 'notify-keyspace-events': 'Ex', hz: 10 } });
+  const server = await RedisServer.start({ config: { hz: 10 } });
   onCleanup(() => server.stop());
   const admin = new Redis(server.url);
   onCleanup(() => admin.disconnect());
+  const consumers = new ConsumerPool();
+  onCleanup(() => consumers.close());
   const env = await collectEnvironment(admin, options.quick ? 'quick' : 'full', startedAt);
   console.log(
-    `bench: ${env.mode} mode, ${options.runs} run(s) per case, Redis ${env.redis} on port ${server.port}, ${env.nproc} × ${env.cpuModel}`,
+    `bench: ${env.mode} mode, ${options.runs} run(s) per case, Redis ${env.redis} on port ${server.port}, ${env.nproc} × ${env.cpuModel}, library ${env.library}`,
   );
   if (options.quick)
     console.log('bench: quick mode scales the workload counts down; RESULTS.md says so');
 
-  const context = (mechanism: Mechanism): CaseContext => ({
-    admin,
-    url: server.url,
-    settings: options.settings,
-    rateHint: rateHints.get(mechanism.id) ?? DEFAULT_RATE_HINT,
-    settleMs: options.quick ? 300 : 1_000,
-  });
-  const rateHints = new Map<MechanismId, number>();
+  const rates = new RateHints();
+  const runAndLearn = async (mechanism: Mechanism, workload: Workload, run: number) => {
+    const result = await runCase(mechanism, workload, run, {
+      admin,
+      url: server.url,
+      settings: options.settings,
+      consumers,
+      rateHint: rates.hint(mechanism.id, workload.tasks),
+      ...pacing,
+    });
+    if (!result.error) rates.record(mechanism.id, workload.tasks, result.scheduleRate);
+    return result;
+  };
 
+  const instances = Math.max(0, ...workloads.map((w) => w.instances));
   for (const mechanism of mechanisms) {
-    const warmup = await runCase(mechanism, warmupWorkload(), 0, context(mechanism));
-    console.log(
-      `bench: warmed up ${mechanism.label}${warmup.error ? ` (failed: ${warmup.error.split('\n')[0]})` : ''}`,
-    );
+    for (const warmup of warmupWorkloads(options.quick, instances)) {
+      const result = await runAndLearn(mechanism, warmup, 0);
+      const outcome = result.error ? ` failed: ${result.error.split('\n')[0]}` : '';
+      console.log(`bench: warmed up ${mechanism.label} ×${warmup.instances || 1}${outcome}`);
+    }
   }
 
   const results: CaseResult[] = [];
@@ -155,11 +165,8 @@ async function main(): Promise<void> {
     for (let run = 1; run <= options.runs; run += 1) {
       // Mechanisms take turns within a run, so slow drifts of the machine hit them alike.
       for (const mechanism of mechanisms) {
-        const result = await runCase(mechanism, workload, run, context(mechanism));
+        const result = await runAndLearn(mechanism, workload, run);
         results.push(result);
-        if (!result.error && workload.tasks >= 1_000 && Number.isFinite(result.scheduleRate)) {
-          rateHints.set(mechanism.id, result.scheduleRate);
-        }
         const elapsed = ((Date.now() - startedAt.getTime()) / 1000).toFixed(0);
         console.log(`[${results.length}/${total} ${elapsed}s] ${progressLine(result)}`);
       }
@@ -168,14 +175,7 @@ async function main(): Promise<void> {
 
   const elapsedMs = Date.now() - startedAt.getTime();
   const chartFile = 'lateness.svg';
-  const command = `npm run bench${
-    process.argv.length > 2
-      ? ` -- ${process.argv
-          .slice(2)
-          .filter((a) => !a.startsWith('--out'))
-          .join(' ')}`
-      : ''
-  }`;
+  const args = process.argv.slice(2).filter((a) => !a.startsWith('--out'));
   const markdown = renderMarkdown({
     env,
     runs: options.runs,
@@ -184,10 +184,11 @@ async function main(): Promise<void> {
     unavailable,
     results,
     elapsedMs,
-    command,
+    command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
+    pacing,
     chartFile,
   });
-  const subtitle = `${env.mode} mode · ${options.runs} run(s) per case · ${env.nproc} × ${env.cpuModel} · Node ${env.node} · Redis ${env.redis} · ${env.date.slice(0, 10)}`;
+  const subtitle = `${env.mode} mode · ${options.runs} run(s) per case · ${env.nproc} × ${env.cpuModel} · Node ${env.node} · Redis ${env.redis} · BullMQ ${env.bullmq} · ${env.date.slice(0, 10)}`;
   writeFileSync(join(options.outDir, 'RESULTS.md'), markdown);
   writeFileSync(
     join(options.outDir, chartFile),

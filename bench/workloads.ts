@@ -8,9 +8,7 @@ export type WorkloadKind =
   /** Tasks due over a window: lateness and delivery. */
   | 'timing'
   /** Every task due at the same instant: drain throughput. */
-  | 'burst'
-  /** Tasks far in the future: Redis memory per pending task. */
-  | 'memory';
+  | 'burst';
 
 export interface Workload {
   /** Stable identifier (`--only=`). */
@@ -31,11 +29,8 @@ export interface Workload {
   waitMs: number;
 }
 
-/** How far in the future memory-case tasks are due: never during the case. */
-export const MEMORY_CASE_DELAY_MS = 3_600_000;
-
-/** Shortest time between the start of scheduling and the first due time. */
-export const MIN_LEAD_MS = 1_000;
+/** The two `hz` settings every workload runs at: Redis' default and 100. */
+const HZ_SETTINGS = [10, 100] as const;
 
 /** 1000 → "1k", 1000000 → "1M": compact counts for titles. */
 export function compactCount(n: number): string {
@@ -51,10 +46,11 @@ interface Scale {
   mediumSpreadMs: number;
   burst: number;
   volatile: number;
-  memory: number;
   waitMs: number;
   /** NOTE: plain keyspace events beside many volatile keys mostly never arrive; the wait is bounded. */
   volatileWaitMs: number;
+  warmupTasks: number;
+  warmupBurst: number;
 }
 
 const FULL: Scale = {
@@ -64,84 +60,83 @@ const FULL: Scale = {
   mediumSpreadMs: 10_000,
   burst: 100_000,
   volatile: 1_000_000,
-  memory: 100_000,
   waitMs: 30_000,
-  volatileWaitMs: 60_000,
+  volatileWaitMs: 30_000,
+  warmupTasks: 500,
+  warmupBurst: 10_000,
 };
 
 const QUICK: Scale = {
-  small: 300,
-  smallSpreadMs: 2_000,
-  medium: 3_000,
-  mediumSpreadMs: 3_000,
-  burst: 20_000,
-  volatile: 200_000,
-  memory: 20_000,
-  waitMs: 10_000,
-  volatileWaitMs: 8_000,
+  small: 200,
+  smallSpreadMs: 1_000,
+  medium: 2_000,
+  mediumSpreadMs: 2_000,
+  burst: 10_000,
+  volatile: 100_000,
+  waitMs: 5_000,
+  volatileWaitMs: 3_000,
+  warmupTasks: 200,
+  warmupBurst: 2_000,
 };
 
 /**
- * A short untimed round per mechanism before the measured cases, so the first
- * measured case does not pay for cold JIT, script loading and connection setup.
+ * Short untimed rounds per mechanism before the measured cases, so the first
+ * measured case does not pay for cold JIT, script loading and connection
+ * setup: a few tasks handled in the bench process and, when `instances` > 0,
+ * a small burst drained by that many consumer processes (the ones the burst
+ * cases reuse).
  */
-export function warmupWorkload(): Workload {
-  return {
-    id: 'warm-up',
+export function warmupWorkloads(quick: boolean, instances: number): Workload[] {
+  const s = quick ? QUICK : FULL;
+  const warmup = (tasks: number, consumers: number): Workload => ({
+    id: `warm-up-x${consumers}`,
     title: 'warm-up',
-    kind: 'timing',
-    tasks: 500,
-    spreadMs: 500,
+    kind: consumers ? 'burst' : 'timing',
+    tasks,
+    spreadMs: consumers ? 0 : 200,
     hz: 10,
     volatileKeys: 0,
-    instances: 0,
-    waitMs: 1_500,
-  };
+    instances: consumers,
+    waitMs: 5_000,
+  });
+  return instances > 0
+    ? [warmup(s.warmupTasks, 0), warmup(s.warmupBurst, instances)]
+    : [warmup(s.warmupTasks, 0)];
 }
 
 export function buildWorkloads(quick: boolean): Workload[] {
   const s = quick ? QUICK : FULL;
-  const over = (n: number, ms: number) => `${compactCount(n)} over ${ms / 1000} s`;
-  const timing = (n: number, spreadMs: number, hz: number, volatileKeys: number): Workload => ({
-    id: `${compactCount(n)}-${spreadMs / 1000}s${volatileKeys ? `-${compactCount(volatileKeys)}-volatile` : ''}-hz${hz}`,
-    title: `${over(n, spreadMs)}${volatileKeys ? ` + ${compactCount(volatileKeys)} volatile` : ''}, hz ${hz}`,
-    kind: 'timing',
-    tasks: n,
-    spreadMs,
-    hz,
-    volatileKeys,
-    instances: 0,
-    waitMs: volatileKeys ? s.volatileWaitMs : s.waitMs,
-  });
-  const burst = (instances: number): Workload => ({
-    id: `burst-${compactCount(s.burst)}-x${instances}`,
-    title: `burst ${compactCount(s.burst)}, ${instances} instance${instances > 1 ? 's' : ''}`,
+  const timing = (n: number, spreadMs: number, volatileKeys: number, hz: number): Workload => {
+    const crowd = volatileKeys ? compactCount(volatileKeys) : '';
+    return {
+      id: `${compactCount(n)}-${spreadMs / 1000}s${crowd ? `-${crowd}-volatile` : ''}-hz${hz}`,
+      title: `${compactCount(n)} over ${spreadMs / 1000} s${crowd ? ` + ${crowd} volatile` : ''}, hz ${hz}`,
+      kind: 'timing',
+      tasks: n,
+      spreadMs,
+      hz,
+      volatileKeys,
+      instances: 0,
+      waitMs: volatileKeys ? s.volatileWaitMs : s.waitMs,
+    };
+  };
+  const burst = (instances: number, hz: number): Workload => ({
+    id: `burst-${compactCount(s.burst)}-x${instances}-hz${hz}`,
+    title: `burst ${compactCount(s.burst)}, ${instances} instance${instances > 1 ? 's' : ''}, hz ${hz}`,
     kind: 'burst',
     tasks: s.burst,
     spreadMs: 0,
-    hz: 10,
+    hz,
     volatileKeys: 0,
     instances,
     waitMs: s.waitMs,
   });
+  const atEveryHz = (make: (hz: number) => Workload) => HZ_SETTINGS.map(make);
   return [
-    timing(s.small, s.smallSpreadMs, 10, 0),
-    timing(s.small, s.smallSpreadMs, 100, 0),
-    timing(s.medium, s.mediumSpreadMs, 10, 0),
-    burst(1),
-    burst(2),
-    timing(s.small, s.smallSpreadMs, 10, s.volatile),
-    timing(s.small, s.smallSpreadMs, 100, s.volatile),
-    {
-      id: `memory-${compactCount(s.memory)}`,
-      title: `${compactCount(s.memory)} pending (memory)`,
-      kind: 'memory',
-      tasks: s.memory,
-      spreadMs: 0,
-      hz: 10,
-      volatileKeys: 0,
-      instances: 0,
-      waitMs: 0,
-    },
+    ...atEveryHz((hz) => timing(s.small, s.smallSpreadMs, 0, hz)),
+    ...atEveryHz((hz) => timing(s.medium, s.mediumSpreadMs, 0, hz)),
+    ...atEveryHz((hz) => burst(1, hz)),
+    ...atEveryHz((hz) => burst(2, hz)),
+    ...atEveryHz((hz) => timing(s.small, s.smallSpreadMs, s.volatile, hz)),
   ];
 }

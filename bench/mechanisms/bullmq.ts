@@ -10,9 +10,8 @@ const QUEUE_NAME = 'bench';
 /** Jobs per `addBulk` call: one MULTI each, big enough to amortise round trips. */
 const ADD_BULK_CHUNK = 1_000;
 
-interface JobData {
-  i: number;
-}
+/** No payload: the job name carries the task key. */
+type JobData = Record<string, never>;
 
 /** BullMQ wants connection options (it makes its own blocking connection per worker). */
 function connectionOf(url: string): { host: string; port: number } {
@@ -34,7 +33,7 @@ class BullmqEndpoint implements Endpoint {
       await this.queue.addBulk(
         tasks.slice(start, start + ADD_BULK_CHUNK).map((task) => ({
           name: task.key,
-          data: { i: task.index },
+          data: {},
           opts: {
             timestamp,
             delay: Math.max(0, task.dueAt - timestamp),
@@ -55,11 +54,12 @@ class BullmqEndpoint implements Endpoint {
 export class BullmqMechanism implements Mechanism {
   readonly id = 'bullmq' as const;
   readonly label = 'BullMQ';
+  readonly needsKeyspaceEvents = false;
 
   constructor(private readonly concurrency: number) {}
 
   describeSettings(): string {
-    return `bullmq delayed jobs, \`addBulk\` in chunks of ${ADD_BULK_CHUNK.toLocaleString('en-US')}, no-op worker with concurrency ${this.concurrency}, removeOnComplete/removeOnFail`;
+    return `bullmq delayed jobs named after the task key with data \`{}\`, \`addBulk\` in chunks of ${ADD_BULK_CHUNK.toLocaleString('en-US')}, no-op worker with concurrency ${this.concurrency}, removeOnComplete/removeOnFail`;
   }
 
   async open(url: string, onFire?: FireListener): Promise<Endpoint> {

@@ -54,9 +54,7 @@ class DelayTaskEndpoint implements Endpoint {
 
   async schedule(tasks: readonly BenchTask[]): Promise<void> {
     // One call for the whole workload: batching round trips is scheduleMany's job.
-    await this.service.scheduleMany(
-      tasks.map((task) => ({ key: task.key, payload: { i: task.index }, at: task.dueAt })),
-    );
+    await this.service.scheduleMany(tasks.map((task) => ({ key: task.key, at: task.dueAt })));
   }
 
   async close(): Promise<void> {
@@ -67,11 +65,12 @@ class DelayTaskEndpoint implements Endpoint {
 export class DelayTaskMechanism implements Mechanism {
   readonly id = 'delay-task' as const;
   readonly label = 'nestjs-delay-task';
+  readonly needsKeyspaceEvents = false;
 
   constructor(private readonly concurrency: number) {}
 
   describeSettings(): string {
-    return `\`DelayTaskModule.forRoot({ prefix: '${PREFIX}', concurrency: ${this.concurrency}, keyspaceEvents: false })\`, one \`scheduleMany\` call per workload, handler \`@OnKeyExpired('bench:*')\``;
+    return `\`DelayTaskModule.forRoot({ prefix: '${PREFIX}', concurrency: ${this.concurrency}, keyspaceEvents: false })\`, one \`scheduleMany\` call per workload (no payload), handler \`@OnKeyExpired('bench:*')\``;
   }
 
   async open(url: string, onFire?: FireListener): Promise<Endpoint> {

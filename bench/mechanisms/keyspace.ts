@@ -1,7 +1,7 @@
 /**
  * Plain Redis keyspace notifications: the classic "TTL key + PSUBSCRIBE to
- * expired events" setup the module starts from. The bench server runs with
- * `notify-keyspace-events Ex`; nothing here changes server configuration.
+ * expired events" setup the module starts from. The harness turns on
+ * `notify-keyspace-events Ex` for this mechanism's cases (`needsKeyspaceEvents`).
  */
 import Redis from 'ioredis';
 import { now } from '../clock';
@@ -41,6 +41,7 @@ class KeyspaceEndpoint implements Endpoint {
 export class KeyspaceMechanism implements Mechanism {
   readonly id = 'keyspace' as const;
   readonly label = 'keyspace events';
+  readonly needsKeyspaceEvents = true;
 
   describeSettings(): string {
     return `\`SET key 1 PXAT due\` in pipelines of ${PIPELINE_CHUNK.toLocaleString('en-US')}, \`PSUBSCRIBE ${EXPIRED_CHANNEL}\`, \`notify-keyspace-events Ex\``;

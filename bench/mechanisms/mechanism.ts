@@ -7,7 +7,10 @@
 export const MECHANISM_IDS = ['delay-task', 'keyspace', 'bullmq'] as const;
 export type MechanismId = (typeof MECHANISM_IDS)[number];
 
-/** One delayed task as the harness sees it. */
+/**
+ * One delayed task as the harness sees it. It carries no payload: the key
+ * alone identifies it, so memory figures are those of the mechanism itself.
+ */
 export interface BenchTask {
   /** Position in the workload; the key encodes it so any handler can report it. */
   index: number;
@@ -35,6 +38,8 @@ export interface Mechanism {
   readonly id: MechanismId;
   /** Human-readable name for tables and the chart. */
   readonly label: string;
+  /** Whether the mechanism needs Redis to publish expired-key events (`notify-keyspace-events Ex`). */
+  readonly needsKeyspaceEvents: boolean;
   /** The settings this run uses, for the report (one short line). */
   describeSettings(): string;
   /**

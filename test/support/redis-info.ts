@@ -1,0 +1,38 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * How many times the server ran a command (or `command|subcommand`) since it
+ * started, from `INFO commandstats`. Lets a test prove the module did NOT send
+ * something (e.g. `config|set`), which no reply can show.
+ */
+export async function commandCalls(client: Redis, command: string): Promise<number> {
+  const info = await client.info('commandstats');
+  const line = info.split(/\r?\n/).find((l) => l.startsWith(`cmdstat_${command}:`));
+  const calls = line?.match(/calls=(\d+)/);
+  return calls ? Number(calls[1]) : 0;
+}
+
+/** The server's `notify-keyspace-events`, as Redis normalises it (e.g. "Kg" reads back "gK"). */
+export async function keyspaceFlags(client: Redis): Promise<string> {
+  const reply = (await client.config('GET', 'notify-keyspace-events')) as string[];
+  return reply[1] ?? '';
+}
+
+/** Parsed `CLIENT LIST`: one record of `field=value` pairs per connection. */
+export async function clientList(client: Redis): Promise<Array<Record<string, string>>> {
+  const list = (await client.client('LIST')) as string;
+  return list
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) =>
+      Object.fromEntries(
+        line
+          .trim()
+          .split(' ')
+          .map((pair) => {
+            const at = pair.indexOf('=');
+            return [pair.slice(0, at), pair.slice(at + 1)];
+          }),
+      ),
+    );
+}
