@@ -187,12 +187,9 @@ export class RedisConnection {
     await Promise.all(this.ownedSubscriptions.map((subscriptions) => subscriptions.close()));
     await Promise.all(
       this.owned.map(async (client) => {
-        if (client.status === 'end') return;
-        try {
-          await client.quit();
-        } catch {
-          client.disconnect();
-        }
+        if (client.status !== 'end') await client.quit().catch(() => undefined);
+        // NOTE: quit() leaves the Sentinel failover detector's connections open; disconnect() closes them.
+        client.disconnect();
       }),
     );
   }

@@ -44,7 +44,9 @@ describe('Sentinel: failover', () => {
       await waitFor(
         async () => {
           const [primary, replica] = await Promise.all(
-            [setup.primary, setup.replica].map((node) => onNode(node, (c) => c.info('replication'))),
+            [setup.primary, setup.replica].map((node) =>
+              onNode(node, (c) => c.info('replication')),
+            ),
           );
           return offset(replica, 'slave_repl_offset') >= offset(primary, 'master_repl_offset');
         },
