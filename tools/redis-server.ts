@@ -54,28 +54,60 @@ export function redisServerAvailable(binary = 'redis-server'): boolean {
   }
 }
 
-/** Sends PING over a raw socket until the server answers PONG or the deadline passes. */
-async function waitForPong(port: number, deadline: number, child: ChildProcess): Promise<void> {
+/** Another program's server answered on the port picked for ours (it was taken between freePort() and the bind). */
+class PortTakenError extends Error {}
+
+/** What the server on `port` says its pid is (`INFO server`), or null if nothing answers yet. */
+function askPid(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    let reply = '';
+    const done = (pid: number | null) => {
+      socket.destroy();
+      resolve(pid);
+    };
+    socket.setTimeout(500, () => done(null));
+    socket.once('error', () => done(null));
+    socket.on('data', (data) => {
+      reply += data.toString();
+      const match = /process_id:(\d+)/.exec(reply);
+      if (match) done(Number(match[1]));
+      else if (reply.startsWith('-')) done(null); // still loading: -LOADING
+    });
+    socket.connect(port, HOST, () => socket.write('INFO server\r\n'));
+  });
+}
+
+/**
+ * Waits until the server we spawned answers. Checking the pid, not just a
+ * PONG, matters on a shared machine: another test run's server may have
+ * bound the port first, and we must never talk to a Redis we did not start.
+ */
+async function waitForOwnServer(
+  port: number,
+  deadline: number,
+  child: ChildProcess,
+): Promise<void> {
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
+      const pid = await askPid(port);
+      if (pid !== null)
+        throw new PortTakenError(`port ${port} is taken by redis-server pid ${pid}`);
       throw new Error(`redis-server on port ${port} exited with code ${child.exitCode}`);
     }
-    const answered = await new Promise<boolean>((resolve) => {
-      const socket = new Socket();
-      const done = (ok: boolean) => {
-        socket.destroy();
-        resolve(ok);
-      };
-      socket.setTimeout(500, () => done(false));
-      socket.once('error', () => done(false));
-      socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
-      socket.connect(port, HOST, () => socket.write('PING\r\n'));
-    });
-    if (answered) return;
+    const pid = await askPid(port);
+    if (pid === child.pid) return;
     await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error(`redis-server on port ${port} did not answer PING in time`);
+  throw new Error(`redis-server on port ${port} did not answer in time`);
 }
+
+/** Servers still running: killed if this process exits without stopping them (a crashed test run). */
+const live = new Set<ChildProcess>();
+process.once('exit', () => live.forEach((child) => child.kill('SIGKILL')));
+
+/** How often start() picks another port when the one it picked was taken meanwhile. */
+const PORT_ATTEMPTS = 5;
 
 export class RedisServer {
   private child: ChildProcess;
@@ -94,11 +126,21 @@ export class RedisServer {
 
   /** Starts a server and resolves once it answers PING. */
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
-    const port = options.port ?? (await freePort());
     const ownsDir = options.dir === undefined;
     const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'delay-task-redis-'));
-    const child = await RedisServer.spawnProcess(port, dir, options);
-    return new RedisServer(child, port, dir, options, ownsDir);
+    for (let attempt = 1; ; attempt++) {
+      const port = options.port ?? (await freePort());
+      try {
+        const child = await RedisServer.spawnProcess(port, dir, options);
+        return new RedisServer(child, port, dir, options, ownsDir);
+      } catch (error) {
+        const retry = error instanceof PortTakenError && options.port === undefined;
+        if (!retry || attempt >= PORT_ATTEMPTS) {
+          if (ownsDir) rmSync(dir, { recursive: true, force: true });
+          throw error;
+        }
+      }
+    }
   }
 
   private static async spawnProcess(
@@ -122,7 +164,14 @@ export class RedisServer {
     if (options.configFile) args.unshift(options.configFile);
     const child = spawn(options.binary ?? 'redis-server', args, { stdio: 'ignore' });
     child.on('error', () => undefined);
-    await waitForPong(port, Date.now() + 10_000, child);
+    live.add(child);
+    child.once('exit', () => live.delete(child));
+    try {
+      await waitForOwnServer(port, Date.now() + 10_000, child);
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
+    }
     return child;
   }
 
