@@ -1,18 +1,16 @@
 /**
  * Starts and stops a throwaway Redis Cluster: `redis-server` processes on free
- * loopback ports (see `redis-server.ts`), joined and given slots by
- * `redis-cli --cluster create`.
+ * loopback ports (see `redis-server.ts`), given slots (CLUSTER ADDSLOTSRANGE)
+ * and joined (CLUSTER MEET, CLUSTER REPLICATE).
  *
  * Development tooling only (tests and the benchmark use it). Nodes are stopped
  * by pid, like single servers, so nothing here can touch a Redis it did not start.
  */
-import { execFile } from 'node:child_process';
 import { Socket } from 'node:net';
-import { promisify } from 'node:util';
 import { RedisConfig, RedisServer } from './redis-server';
 
-const run = promisify(execFile);
 const HOST = '127.0.0.1';
+const SLOTS = 16_384;
 
 export interface RedisClusterOptions {
   /** @default 3 */
@@ -27,8 +25,6 @@ export interface RedisClusterOptions {
   nodeTimeoutMs?: number;
   /** Extra configuration of every node. */
   config?: RedisConfig;
-  /** Path of the redis-cli binary. @default 'redis-cli' (from PATH) */
-  cli?: string;
 }
 
 /** One line of `CLUSTER NODES`, reduced to what the tools need. */
@@ -88,14 +84,19 @@ function parseNodes(text: string): ClusterNodeInfo[] {
     });
 }
 
+/** Sends a command that must answer +OK. */
+async function expectOk(port: number, command: string): Promise<void> {
+  const reply = await rawCommand(port, command);
+  if (reply !== '+OK') throw new Error(`${command} on port ${port}: ${reply}`);
+}
+
 export class RedisCluster {
   /** The masters as the cluster was created (a failover does not change this list). */
   masters: RedisServer[] = [];
 
   private constructor(
-    /** Every node, in start order. */
+    /** Every node: the masters first, then the replicas. */
     readonly nodes: RedisServer[],
-    private readonly cli: string,
   ) {}
 
   /** Starts the nodes, creates the cluster and resolves once every node reports `cluster_state:ok`. */
@@ -111,27 +112,48 @@ export class RedisCluster {
       Array.from({ length: masterCount * (1 + replicas) }, () => RedisServer.start({ config })),
     );
     const nodes = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    const cluster = new RedisCluster(nodes, options.cli ?? 'redis-cli');
+    const cluster = new RedisCluster(nodes);
     try {
       const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failed) throw failed.reason;
-      await run(cluster.cli, [
-        '--cluster',
-        'create',
-        ...nodes.map((node) => `${HOST}:${node.port}`),
-        '--cluster-replicas',
-        String(replicas),
-        '--cluster-yes',
-      ]);
+      await cluster.create(masterCount);
       await cluster.waitUntilOk();
       await cluster.waitForLayout(masterCount);
-      // redis-cli picks which nodes become masters; read its choice rather than assume it.
-      cluster.masters = await cluster.currentMasters();
+      cluster.masters = nodes.slice(0, masterCount);
       if (replicas > 0) await cluster.waitForReplicas();
       return cluster;
     } catch (error) {
       await cluster.stop();
       throw error;
+    }
+  }
+
+  /**
+   * Joins the nodes by hand, as `redis-cli --cluster create` would (which refuses fewer than
+   * three masters): distinct config epochs, an even split of the slots over the first
+   * `masters` nodes, MEET, then each remaining node replicates a master in turn.
+   */
+  private async create(masters: number): Promise<void> {
+    const ids = await Promise.all(this.nodes.map((node) => rawCommand(node.port, 'CLUSTER MYID')));
+    for (let i = 0; i < masters; i++) {
+      const from = Math.floor((i * SLOTS) / masters);
+      const to = Math.floor(((i + 1) * SLOTS) / masters) - 1;
+      await expectOk(this.nodes[i].port, `CLUSTER SET-CONFIG-EPOCH ${i + 1}`);
+      await expectOk(this.nodes[i].port, `CLUSTER ADDSLOTSRANGE ${from} ${to}`);
+    }
+    for (const node of this.nodes.slice(1)) {
+      await expectOk(node.port, `CLUSTER MEET ${HOST} ${this.nodes[0].port}`);
+    }
+    await this.poll(
+      async () => {
+        const views = await Promise.all(this.nodes.map((node) => this.describe(node)));
+        return views.every((view) => view.length === this.nodes.length);
+      },
+      20_000,
+      'every node knowing every other',
+    );
+    for (let j = masters; j < this.nodes.length; j++) {
+      await expectOk(this.nodes[j].port, `CLUSTER REPLICATE ${ids[(j - masters) % masters]}`);
     }
   }
 

@@ -57,13 +57,13 @@ describe('Redis Cluster: failover', () => {
     const [stalledReplica] = await cluster.replicasOf(stalledMaster);
     try {
       // Which master owns each shard: CLUSTER SLOTS, and the slot of each shard's hash tag.
-      const slots = (await client.cluster('SLOTS')) as Array<[number, number, [string, number]]>;
+      const slots = await client.cluster('SLOTS');
       const keys = new TaskKeys(prefix, CLUSTER_SHARDS);
       const ownerOf = async (taskKey: string) => {
         const slot = Number(
           await client.cluster('KEYSLOT', keys.shards[keys.shardOf(taskKey)].due),
         );
-        return slots.find(([from, to]) => slot >= from && slot <= to)?.[2][1];
+        return slots.find(([from, to]) => slot >= from && slot <= to)?.[2]?.[1];
       };
       const owners = await Promise.all(
         Array.from({ length: 64 }, async (_, i) => ({
