@@ -105,6 +105,8 @@ export class RedisCluster {
     const replicas = options.replicasPerMaster ?? 0;
     const config: RedisConfig = {
       'cluster-enabled': 'yes',
+      // A node learns its own address from a peer's MEET; a lone master never would.
+      'cluster-announce-ip': HOST,
       'cluster-node-timeout': options.nodeTimeoutMs ?? 2_000,
       ...options.config,
     };
