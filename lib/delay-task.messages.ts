@@ -10,6 +10,10 @@ export const requestScopedHandler = (where: string) =>
   `@OnKeyExpired on ${where} is ignored: the provider is request-scoped (or depends on one), ` +
   `and expirations happen outside any request. Make it a singleton provider.`;
 
+export const transientHandler = (where: string) =>
+  `@OnKeyExpired on ${where} is ignored: the provider is transient (one instance per consumer), ` +
+  `so there is no single instance to call. Make it a singleton provider.`;
+
 export const keyspaceFlagsMerged = (address: string, before: string, after: string) =>
   `notify-keyspace-events on ${address} was "${before}"; set to "${after}" so expired keys are published.`;
 

@@ -6,6 +6,7 @@ import {
   handlerOptionsInvalid,
   handlerPatternInvalid,
   requestScopedHandler,
+  transientHandler,
 } from '../delay-task.messages';
 import { OnKeyExpiredMetadata } from '../decorators/on-key-expired.decorator';
 import { InvalidOptionsError } from '../errors/invalid-options.error';
@@ -62,6 +63,12 @@ export class DelayTaskExplorer {
     const where = `${className}.${methodName}`;
     if (!wrapper.isDependencyTreeStatic()) {
       this.logger.warn(requestScopedHandler(where));
+      return;
+    }
+    // A transient provider has one instance per consumer, and the wrapper's own is a
+    // placeholder Nest never constructed: there is no single instance to call.
+    if (wrapper.isTransient) {
+      this.logger.warn(transientHandler(where));
       return;
     }
     const routes = registrations.map((registration) => toRoute(where, registration));

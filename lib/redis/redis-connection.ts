@@ -168,14 +168,22 @@ export class RedisConnection {
           ),
         );
       };
+      // A client passed in keeps its owner's retry strategy (ioredis' default never gives up):
+      // the start gives up after as many attempts as an owned client gets, leaving the client as it is.
+      let reconnects = 0;
+      const onReconnecting = () => {
+        if (!this.owned.includes(client) && ++reconnects > STARTUP_RETRIES) onEnd();
+      };
       const cleanup = () => {
         client.off('error', onError);
         client.off('ready', onReady);
         client.off('end', onEnd);
+        client.off('reconnecting', onReconnecting);
       };
       client.on('error', onError);
       client.once('ready', onReady);
       client.once('end', onEnd);
+      client.on('reconnecting', onReconnecting);
       if (client.status === 'wait' || client.status === 'end') {
         client.connect().catch((error: Error) => (lastError = error));
       }

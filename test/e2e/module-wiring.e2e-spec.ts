@@ -169,6 +169,13 @@ describe('module wiring', () => {
       ]);
     });
 
+    it('with a redis:// URL naming a db', async () => {
+      await bootAndCheck(
+        [DelayTaskModule.forRoot({ connection: `${redis.url}/4`, prefix: freshPrefix() })],
+        { db: 4 },
+      );
+    });
+
     it('with ioredis options (the db among them is honoured)', async () => {
       await bootAndCheck(
         [
@@ -182,19 +189,27 @@ describe('module wiring', () => {
     });
 
     it.each([
-      ['connected', false],
-      ['not yet connected', true],
+      ['connected', false, 0],
+      ['not yet connected', true, 0],
+      ['on db 2', false, 2],
     ])(
       'with a user-owned ioredis instance (%s), which app.close() leaves open',
-      async (_, lazy) => {
-        const owned = new IORedis(redis.url, { lazyConnect: lazy });
-        cleanups.push(() => owned.disconnect());
+      async (_, lazy, db) => {
+        const owned = new IORedis(redis.url, { lazyConnect: lazy, db });
+        // Awaited, so the next test never counts this connection as a leftover.
+        cleanups.push(() =>
+          owned.quit().then(
+            () => undefined,
+            () => owned.disconnect(),
+          ),
+        );
         if (!lazy) await owned.ping();
         expect(owned.status).toBe(lazy ? 'wait' : 'ready');
 
         await bootAndCheck(
           [DelayTaskModule.forRoot({ connection: owned, prefix: freshPrefix() })],
           {
+            db,
             // The user's connection stays; only the ones the module made must be gone.
             keep: async () => [String(await owned.client('ID'))],
           },

@@ -68,7 +68,7 @@ describe('many instances, one delivery per task', () => {
     );
     // A duplicate would come from a lease takeover or a lost race; give the sweep
     // (every 1 s) a couple of turns to produce one.
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
 
     const deliveries = workers.flatMap((w) => w.events.filter(isHandled));
     const keys = deliveries.map((d) => d.key).sort();

@@ -1,5 +1,4 @@
 import { ConsoleLogger, Logger, LoggerService, LogLevel } from '@nestjs/common';
-import { waitFor } from './wait-for';
 
 /** One line a Nest logger was asked to print. */
 export interface LogEntry {
@@ -45,13 +44,6 @@ export class LogCapture implements LoggerService {
     return this.entries
       .filter((entry) => entry.level === level && (context === null || entry.context === context))
       .map((entry) => entry.message);
-  }
-
-  /** Waits until a line of `level` matching `test` was logged; resolves with it. */
-  async waitFor(level: LogLevel, test: RegExp, timeoutMs = 10_000): Promise<string> {
-    const find = () => this.messages(level).find((message) => test.test(message));
-    await waitFor(() => find() !== undefined, timeoutMs, `a ${level} line matching ${test}`);
-    return find() as string;
   }
 
   private record(level: LogLevel, message: unknown, params: unknown[]): void {
