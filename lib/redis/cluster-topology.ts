@@ -17,10 +17,10 @@ export function nodeAddress(node: Redis): string {
  *
  * NOTE: ioredis re-reads the slot map only when a command runs into a
  * redirection or a closed connection, so an idle client could go on
- * believing in a dead master. This asks it to re-read periodically (the same
- * as its `slotsRefreshInterval` option), faster while `urgent()` says a
- * subscriber is disconnected, and reacts only to complete refreshes, never to
- * the pool's intermediate states.
+ * believing in a dead master. This checks the slot map periodically and has
+ * the client re-read it when masters changed (every time while `urgent()`
+ * says a subscriber is disconnected), and reacts only to complete refreshes,
+ * never to the pool's intermediate states.
  */
 export class ClusterTopology {
   private timer?: NodeJS.Timeout;
@@ -65,12 +65,31 @@ export class ClusterTopology {
     if (this.stopped) return;
     this.timer = setTimeout(
       () => {
-        this.refresh();
-        this.poll();
+        void this.probe().finally(() => this.poll());
       },
       this.urgent() ? URGENT_REFRESH_MS : CALM_REFRESH_MS,
     );
     this.timer.unref();
+  }
+
+  /**
+   * Asks one node for the slot map over an existing connection and has the
+   * client re-read it only when its masters differ from the client's (each
+   * re-read opens a fresh connection, which a poll should not do for nothing).
+   */
+  private async probe(): Promise<void> {
+    if (this.stopped || this.cluster.status !== 'ready') return;
+    if (!this.urgent()) {
+      try {
+        const slots = await this.cluster.cluster('SLOTS');
+        const reported = new Set(slots.map(([, , master]) => `${master[0]}:${master[1]}`));
+        const known = this.masters();
+        if (reported.size === known.size && [...reported].every((a) => known.has(a))) return;
+      } catch {
+        // A node did not answer: re-read the map below.
+      }
+    }
+    this.refresh();
   }
 
   private check(): void {
