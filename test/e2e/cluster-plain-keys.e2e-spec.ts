@@ -101,4 +101,30 @@ describe('Redis Cluster: plain expired keys', () => {
       await Promise.all(apps.map((app) => app.close()));
     }
   });
+
+  it('re-applies the flags and subscribes again when a master restarts', async () => {
+    const collector = new EventCollector();
+    const fixture = await startApp(
+      { connection: { cluster: cluster.startupNodes }, prefix: freshPrefix() },
+      [collectingHandler('back:*', collector)],
+    );
+    const restarted = cluster.masters[1];
+    try {
+      await restarted.kill();
+      await restarted.revive();
+      await cluster.waitUntilOk();
+      // CONFIG SET was lost with the process: the flags are back only if the module re-applied them.
+      await waitFor(
+        async () => /^(?=.*E)(?=.*x)/.test((await flagsOfMasters())[1]),
+        15_000,
+        'flags on the restarted master',
+      );
+      const keys = Array.from({ length: 60 }, (_, i) => `back:${i}`);
+      await Promise.all(keys.map((key) => client.set(key, 'x', 'PX', 200)));
+      await collector.count(keys.length, 10_000);
+      expect(collector.events.map((e) => e.key).sort()).toEqual([...keys].sort());
+    } finally {
+      await fixture.close();
+    }
+  });
 });
