@@ -1,5 +1,5 @@
 /** Renders bench/RESULTS.md: environment, the module's targets, every run, notes and method. */
-import type { CaseResult } from './case-runner';
+import { CaseResult, LEAD_SAFETY } from './case-runner';
 import type { Environment } from './environment';
 import { formatInt, formatMs } from './format';
 import type { Mechanism } from './mechanisms/mechanism';
@@ -166,7 +166,7 @@ export function renderMarkdown(input: ReportInput): string {
     '',
   );
   out.push(
-    `![Lateness p50, p99 and max per mechanism and workload, log scale](${input.chartFile})`,
+    `![Lateness distribution (p50, p90, p99, max) of every scheduled task per mechanism and workload, log scale](${input.chartFile})`,
     '',
   );
 
@@ -186,7 +186,7 @@ export function renderMarkdown(input: ReportInput): string {
     '',
     '- One `redis-server` started by the bench (no persistence). Before every case: `FLUSHALL`, `CONFIG SET hz`, and `notify-keyspace-events` set to `Ex` for the keyspace mechanism and off for the others. Mechanisms take turns within each run.',
     '- Due times are absolute integer epoch ms chosen on the local clock and passed as such (module: `at`; BullMQ: `timestamp` + `delay`; keyspace: `SET … PXAT`), so lateness is measured against the due time actually requested. A handler stamps its fire time first thing, on the same machine, with `performance.now()` re-anchored to the edge of a `Date.now()` tick at the start of every case and of every consumer process (sub-millisecond, no drift).',
-    `- Scheduling starts ${leadMarginMs} ms plus 1.5 × the time the mechanism needed for as many tasks earlier before the first due time; a note says so if scheduling still ran past it. Scheduling throughput = tasks / duration of the scheduling call(s).`,
+    `- Scheduling starts ${leadMarginMs} ms plus ${LEAD_SAFETY} × the time the mechanism needed for as many tasks earlier before the first due time; a note says so if scheduling still ran past it. Scheduling throughput = tasks / duration of the scheduling call(s).`,
     "- Tasks carry no payload (module: none; BullMQ: job data `{}`, the job name is the key; keyspace: value `1`), so memory per pending task is the mechanism's own cost. It is `MEMORY STATS` `total.allocated` minus the live memory of every client connection (`CLIENT LIST` `tot-mem`) and the Lua script cache, read right before and right after scheduling (before any task is due), divided by the task count.",
     `- Delivered counts distinct tasks; lateness uses each task's earliest delivery; duplicates are handler runs beyond the first, across all consumer processes. After the last task arrives the bench waits ${settleMs} ms more for late duplicates. Plain keyspace notifications are broadcast: with two subscribed instances every expiry runs both handlers, which shows up as duplicates.`,
     '- Multi-instance cases run each instance in a consumer process of its own (`bench/drain-worker.ts`, forked once and reused by every case, warmed up first) that reports every handler run over IPC; the bench process only schedules.',

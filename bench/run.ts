@@ -69,7 +69,7 @@ function parseOptions(argv: readonly string[]): Options {
     only: flags.get('only')?.split(','),
     mechanisms,
     settings: {
-      delayTaskConcurrency: positive('delay-task-concurrency', 500),
+      delayTaskConcurrency: positive('delay-task-concurrency', 1000),
       bullmqConcurrency: positive('bullmq-concurrency', 50),
     },
     outDir: resolve(flags.get('out') ?? __dirname),

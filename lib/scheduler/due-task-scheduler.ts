@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { CLAIM_SCAN_LIMIT } from '../delay-task.constants';
 import { ExpiredKeySource } from '../interfaces/expired-key-event.interface';
-import { TaskStore } from '../redis/task-store';
+import { ClaimResult, TaskStore } from '../redis/task-store';
 import { InFlight } from './in-flight';
 import { RedisClock } from './redis-clock';
 import { TaskRunner } from './task-runner';
@@ -38,6 +38,8 @@ export class DueTaskScheduler {
   private queuedDrain: ExpiredKeySource | null = null;
   private starvedForCapacity = false;
   private stopped = false;
+  /** Most tasks one claim takes: half the room, so one batch can be claimed while another starts. */
+  private readonly batchSize: number;
 
   constructor(
     private readonly store: TaskStore,
@@ -45,7 +47,9 @@ export class DueTaskScheduler {
     private readonly clock: RedisClock,
     private readonly deliveries: InFlight,
     private readonly settings: SchedulerSettings,
-  ) {}
+  ) {
+    this.batchSize = Math.max(1, Math.ceil(settings.concurrency / 2));
+  }
 
   /** Claims whatever is due now and arms the timer; resolves once armed. */
   async start(): Promise<void> {
@@ -129,31 +133,10 @@ export class DueTaskScheduler {
         shard < this.store.keys.shards.length && !starved && !this.stopped;
         shard++
       ) {
-        let offset = 0;
-        for (;;) {
-          const room = this.settings.concurrency - this.deliveries.size;
-          if (room <= 0) {
-            starved = true;
-            break;
-          }
-          const sentAt = Date.now();
-          const result = await this.store.claim(
-            shard,
-            room,
-            this.settings.leaseMs,
-            offset,
-            CLAIM_SCAN_LIMIT,
-            this.settings.patterns,
-          );
-          this.clock.observe(result.now, sentAt, Date.now());
-          for (const task of result.tasks) {
-            this.deliveries.track(this.runner.run(task, source), this.onDeliveryEnd);
-          }
-          if (result.nextDueAt !== null && (soonest === null || result.nextDueAt < soonest)) {
-            soonest = result.nextDueAt;
-          }
-          offset += result.skipped;
-          if (result.exhausted || this.stopped) break;
+        const outcome = await this.drainShard(shard, source);
+        starved = outcome.starved;
+        if (outcome.soonest !== null && (soonest === null || outcome.soonest < soonest)) {
+          soonest = outcome.soonest;
         }
       }
       if (starved) this.starvedForCapacity = true;
@@ -167,5 +150,59 @@ export class DueTaskScheduler {
       this.queuedDrain = null;
       if (queued) void this.drain(queued);
     }
+  }
+
+  /**
+   * Claims one shard's due tasks in batches of at most half of `concurrency`.
+   *
+   * NOTE: the next claim is sent before the batch just received is handed to
+   * the handlers, so Redis runs one claim while Node starts the previous
+   * batch; draining a burst is then bound by the slower of the two, not their
+   * sum. When there is no room, one turn of the event loop lets handlers that
+   * finish at once (most do) settle before deciding the instance is full.
+   */
+  private async drainShard(
+    shard: number,
+    source: ExpiredKeySource,
+  ): Promise<{ soonest: number | null; starved: boolean }> {
+    let soonest: number | null = null;
+    let offset = 0;
+    let room = this.settings.concurrency - this.deliveries.size;
+    let pending = room > 0 ? this.claim(shard, room, offset) : null;
+    while (pending) {
+      const result = await pending;
+      pending = null;
+      if (result.nextDueAt !== null && (soonest === null || result.nextDueAt < soonest)) {
+        soonest = result.nextDueAt;
+      }
+      offset += result.skipped;
+      const more = !result.exhausted && !this.stopped;
+      room = this.settings.concurrency - this.deliveries.size - result.tasks.length;
+      if (more && room > 0) pending = this.claim(shard, room, offset);
+      for (const task of result.tasks) {
+        this.deliveries.track(this.runner.run(task, source), this.onDeliveryEnd);
+      }
+      if (more && !pending) {
+        await new Promise((resolve) => setImmediate(resolve));
+        room = this.settings.concurrency - this.deliveries.size;
+        if (room <= 0 || this.stopped) return { soonest, starved: room <= 0 };
+        pending = this.claim(shard, room, offset);
+      }
+    }
+    return { soonest, starved: false };
+  }
+
+  private async claim(shard: number, room: number, offset: number): Promise<ClaimResult> {
+    const sentAt = Date.now();
+    const result = await this.store.claim(
+      shard,
+      Math.min(room, this.batchSize),
+      this.settings.leaseMs,
+      offset,
+      CLAIM_SCAN_LIMIT,
+      this.settings.patterns,
+    );
+    this.clock.observe(result.now, sentAt, Date.now());
+    return result;
   }
 }
