@@ -38,6 +38,10 @@ export class DueTaskScheduler {
   private queuedDrain: ExpiredKeySource | null = null;
   private starvedForCapacity = false;
   private stopped = false;
+  /** Room asked for by claims still in flight (shards are claimed concurrently). */
+  private reserved = 0;
+  /** Shards waiting for a claim in flight to settle before they look for room. */
+  private claimSettled: Array<() => void> = [];
   /** Most tasks one claim takes: half the room, so one batch can be claimed while another starts. */
   private readonly batchSize: number;
 
@@ -116,7 +120,7 @@ export class DueTaskScheduler {
     }
   };
 
-  /** Claims due tasks, shard by shard, until nothing is due or there is no room; then arms the timer. */
+  /** Claims due tasks on every shard until nothing is due or there is no room; then arms the timer. */
   private async drain(source: ExpiredKeySource): Promise<void> {
     if (this.stopped) return;
     if (this.draining) {
@@ -126,24 +130,22 @@ export class DueTaskScheduler {
     }
     this.draining = true;
     try {
+      // Shards live on different masters of a cluster: claim them all at once.
+      const settled = await Promise.allSettled(
+        this.store.keys.shards.map((_, shard) => this.drainShard(shard, source)),
+      );
       let soonest: number | null = null;
-      let starved = false;
-      for (
-        let shard = 0;
-        shard < this.store.keys.shards.length && !starved && !this.stopped;
-        shard++
-      ) {
-        const outcome = await this.drainShard(shard, source);
-        starved = outcome.starved;
-        if (outcome.soonest !== null && (soonest === null || outcome.soonest < soonest)) {
-          soonest = outcome.soonest;
+      for (const outcome of settled) {
+        if (outcome.status === 'rejected') {
+          this.logger.warn(
+            `Claiming due tasks failed, the sweep will retry: ${String(outcome.reason)}`,
+          );
+        } else if (outcome.value !== null && (soonest === null || outcome.value < soonest)) {
+          soonest = outcome.value;
         }
       }
-      if (starved) this.starvedForCapacity = true;
       // When starved, the timer still covers tasks due later; the refill claims what is due now.
       this.arm(soonest);
-    } catch (error) {
-      this.logger.warn(`Claiming due tasks failed, the sweep will retry: ${String(error)}`);
     } finally {
       this.draining = false;
       const queued = this.queuedDrain;
@@ -153,7 +155,8 @@ export class DueTaskScheduler {
   }
 
   /**
-   * Claims one shard's due tasks in batches of at most half of `concurrency`.
+   * Claims one shard's due tasks in batches of at most half of `concurrency`,
+   * sharing the instance's room with the other shards' claims.
    *
    * NOTE: the next claim is sent before the batch just received is handed to
    * the handlers, so Redis runs one claim while Node starts the previous
@@ -161,13 +164,10 @@ export class DueTaskScheduler {
    * sum. When there is no room, one turn of the event loop lets handlers that
    * finish at once (most do) settle before deciding the instance is full.
    */
-  private async drainShard(
-    shard: number,
-    source: ExpiredKeySource,
-  ): Promise<{ soonest: number | null; starved: boolean }> {
+  private async drainShard(shard: number, source: ExpiredKeySource): Promise<number | null> {
     let soonest: number | null = null;
     let offset = 0;
-    let room = this.settings.concurrency - this.deliveries.size;
+    let room = await this.roomOnceClaimsSettle();
     let pending = room > 0 ? this.claim(shard, room, offset) : null;
     while (pending) {
       const result = await pending;
@@ -177,32 +177,60 @@ export class DueTaskScheduler {
       }
       offset += result.skipped;
       const more = !result.exhausted && !this.stopped;
-      room = this.settings.concurrency - this.deliveries.size - result.tasks.length;
+      room = this.room() - result.tasks.length;
       if (more && room > 0) pending = this.claim(shard, room, offset);
       for (const task of result.tasks) {
         this.deliveries.track(this.runner.run(task, source), this.onDeliveryEnd);
       }
       if (more && !pending) {
         await new Promise((resolve) => setImmediate(resolve));
-        room = this.settings.concurrency - this.deliveries.size;
-        if (room <= 0 || this.stopped) return { soonest, starved: room <= 0 };
-        pending = this.claim(shard, room, offset);
+        room = await this.roomOnceClaimsSettle();
+        if (this.stopped) break;
+        if (room > 0) pending = this.claim(shard, room, offset);
       }
     }
-    return { soonest, starved: false };
+    // Full of running deliveries: the refill (onDeliveryEnd) claims the rest.
+    if (room <= 0) this.starvedForCapacity = true;
+    return soonest;
   }
 
+  /**
+   * The room left, waiting first for other shards' claims if they alone use it
+   * up: their replies come within a round trip, and may give the room back.
+   */
+  private async roomOnceClaimsSettle(): Promise<number> {
+    while (this.room() <= 0 && this.reserved > 0) {
+      await new Promise<void>((resolve) => this.claimSettled.push(resolve));
+    }
+    return this.room();
+  }
+
+  /** Deliveries this instance may still start: `concurrency` minus those running and those being claimed. */
+  private room(): number {
+    return this.settings.concurrency - this.deliveries.size - this.reserved;
+  }
+
+  /** Claims up to one batch; the room it asks for stays reserved until the reply is in. */
   private async claim(shard: number, room: number, offset: number): Promise<ClaimResult> {
-    const sentAt = Date.now();
-    const result = await this.store.claim(
-      shard,
-      Math.min(room, this.batchSize),
-      this.settings.leaseMs,
-      offset,
-      CLAIM_SCAN_LIMIT,
-      this.settings.patterns,
-    );
-    this.clock.observe(result.now, sentAt, Date.now());
-    return result;
+    const want = Math.min(room, this.batchSize);
+    this.reserved += want;
+    try {
+      const sentAt = Date.now();
+      const result = await this.store.claim(
+        shard,
+        want,
+        this.settings.leaseMs,
+        offset,
+        CLAIM_SCAN_LIMIT,
+        this.settings.patterns,
+      );
+      this.clock.observe(result.now, sentAt, Date.now());
+      return result;
+    } finally {
+      this.reserved -= want;
+      const waiters = this.claimSettled;
+      this.claimSettled = [];
+      waiters.forEach((resolve) => resolve());
+    }
   }
 }
