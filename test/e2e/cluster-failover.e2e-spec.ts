@@ -1,9 +1,8 @@
-import IORedis, { Cluster } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { ReplicationTimeoutError } from '../../lib';
 import { CLUSTER_SHARDS } from '../../lib/delay-task.constants';
 import { TaskKeys } from '../../lib/redis/task-keys';
 import { RedisCluster } from '../../tools/redis-cluster';
-import { RedisServer } from '../../tools/redis-server';
 import {
   collectingHandler,
   EventCollector,
@@ -12,24 +11,9 @@ import {
   startApp,
 } from '../support/fixture-app';
 import { waitFor } from '../support/wait-for';
+import { flagsOf, onNode, replicationOffset } from '../support/redis-info';
 
 /** Runs one command on one node, bypassing cluster routing. */
-async function onNode<T>(node: RedisServer, run: (client: IORedis) => Promise<T>): Promise<T> {
-  const client = new IORedis(node.port, '127.0.0.1');
-  try {
-    return await run(client);
-  } finally {
-    client.disconnect();
-  }
-}
-
-const flagsOf = (node: RedisServer) =>
-  onNode(node, async (c) => ((await c.config('GET', 'notify-keyspace-events')) as string[])[1]);
-
-/** A replication offset from INFO replication. */
-const offset = (info: string, field: string) =>
-  Number(new RegExp(`${field}:(\\d+)`).exec(info)?.[1] ?? -1);
-
 /** Three masters with a replica each: a master dies and its replica takes over. */
 describe('Redis Cluster: failover', () => {
   let cluster: RedisCluster;
@@ -122,8 +106,9 @@ describe('Redis Cluster: failover', () => {
             [victim, heir].map((node) => onNode(node, (c) => c.info('replication'))),
           );
           return (
-            offset(replica, 'slave_repl_offset') >= offset(master, 'master_repl_offset') &&
-            offset(master, 'master_repl_offset') > 0
+            replicationOffset(replica, 'slave_repl_offset') >=
+              replicationOffset(master, 'master_repl_offset') &&
+            replicationOffset(master, 'master_repl_offset') > 0
           );
         },
         10_000,

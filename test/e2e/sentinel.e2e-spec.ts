@@ -1,23 +1,7 @@
-import IORedis from 'ioredis';
-import { RedisServer } from '../../tools/redis-server';
 import { RedisSentinel } from '../../tools/redis-sentinel';
 import { collectingHandler, EventCollector, freshPrefix, startApp } from '../support/fixture-app';
 import { waitFor } from '../support/wait-for';
-
-async function onNode<T>(node: RedisServer, run: (client: IORedis) => Promise<T>): Promise<T> {
-  const client = new IORedis(node.port, '127.0.0.1');
-  try {
-    return await run(client);
-  } finally {
-    client.disconnect();
-  }
-}
-
-const flagsOf = (node: RedisServer) =>
-  onNode(node, async (c) => ((await c.config('GET', 'notify-keyspace-events')) as string[])[1]);
-
-const offset = (info: string, field: string) =>
-  Number(new RegExp(`${field}:(\\d+)`).exec(info)?.[1] ?? -1);
+import { flagsOf, onNode, replicationOffset } from '../support/redis-info';
 
 /** A primary watched by three Sentinels: it dies, the replica is promoted, the app carries on. */
 describe('Sentinel: failover', () => {
@@ -48,7 +32,10 @@ describe('Sentinel: failover', () => {
               onNode(node, (c) => c.info('replication')),
             ),
           );
-          return offset(replica, 'slave_repl_offset') >= offset(primary, 'master_repl_offset');
+          return (
+            replicationOffset(replica, 'slave_repl_offset') >=
+            replicationOffset(primary, 'master_repl_offset')
+          );
         },
         10_000,
         'replica caught up',

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import IORedis, { Redis } from 'ioredis';
+import type { RedisServer } from '../../tools/redis-server';
 
 /**
  * How many times the server ran a command (or `command|subcommand`) since it
@@ -36,3 +37,20 @@ export async function clientList(client: Redis): Promise<Array<Record<string, st
       ),
     );
 }
+
+/** Runs `run` on a short-lived connection to one test server (a cluster node, a Sentinel's primary…). */
+export async function onNode<T>(node: RedisServer, run: (client: Redis) => Promise<T>): Promise<T> {
+  const client = new IORedis(node.port, node.host);
+  try {
+    return await run(client);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** `notify-keyspace-events` of one test server. */
+export const flagsOf = (node: RedisServer): Promise<string> => onNode(node, keyspaceFlags);
+
+/** A numeric field (e.g. `master_repl_offset`) of an `INFO replication` reply; -1 if absent. */
+export const replicationOffset = (info: string, field: string): number =>
+  Number(new RegExp(`${field}:(\\d+)`).exec(info)?.[1] ?? -1);
