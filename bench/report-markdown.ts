@@ -2,6 +2,8 @@
 import { CaseResult, LEAD_SAFETY } from './case-runner';
 import type { Environment } from './environment';
 import { formatInt, formatMs } from './format';
+import { table } from './markdown-table';
+import { ClusterRun, renderClusterSection } from './report-cluster';
 import type { Mechanism } from './mechanisms/mechanism';
 import { checkTargets } from './targets';
 import type { Workload } from './workloads';
@@ -14,24 +16,13 @@ export interface ReportInput {
   /** Mechanisms that could not be loaded, with the reason. */
   unavailable: readonly { id: string; reason: string }[];
   results: readonly CaseResult[];
+  /** Runs of the cluster case (issue 5); empty when it was not selected. */
+  cluster: readonly ClusterRun[];
   elapsedMs: number;
   /** The command that produced the report, for reproducing it. */
   command: string;
   pacing: { leadMarginMs: number; settleMs: number };
   chartFile: string;
-}
-
-function row(cells: readonly string[]): string {
-  return `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
-}
-
-function table(
-  header: readonly string[],
-  rows: readonly (readonly string[])[],
-  align?: readonly ('l' | 'r')[],
-): string {
-  const rule = header.map((_, i) => ((align?.[i] ?? 'l') === 'r' ? '---:' : '---'));
-  return [row(header), row(rule), ...rows.map(row)].join('\n');
 }
 
 function duration(ms: number): string {
@@ -94,7 +85,6 @@ function workloadLine(w: Workload): string {
 export function renderMarkdown(input: ReportInput): string {
   const { env } = input;
   const quick = env.mode === 'quick';
-  const targets = checkTargets(input.results, input.mechanisms);
   const out: string[] = [];
 
   out.push('# nestjs-delay-task benchmark', '');
@@ -121,6 +111,17 @@ export function renderMarkdown(input: ReportInput): string {
     '',
   );
   for (const u of input.unavailable) out.push(`> **${u.id} not measured**: ${u.reason}`, '');
+
+  if (input.workloads.length) out.push(...singleServerSections(input));
+  out.push(...renderClusterSection(input.cluster));
+  return out.join('\n');
+}
+
+/** Targets, results, notes and method of the workloads run on the bench's own Redis server. */
+function singleServerSections(input: ReportInput): string[] {
+  const quick = input.env.mode === 'quick';
+  const targets = checkTargets(input.results, input.mechanisms);
+  const out: string[] = [];
 
   out.push('## nestjs-delay-task against the targets of issue 4', '');
   out.push(
@@ -192,5 +193,5 @@ export function renderMarkdown(input: ReportInput): string {
     '- Multi-instance cases run each instance in a consumer process of its own (`bench/drain-worker.ts`, forked once and reused by every case, warmed up first) that reports every handler run over IPC; the bench process only schedules.',
     '',
   );
-  return out.join('\n');
+  return out;
 }

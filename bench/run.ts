@@ -1,9 +1,11 @@
 /**
  * `npm run bench [-- --quick]`: starts a Redis server of its own, runs every
  * workload against nestjs-delay-task, plain keyspace notifications and
- * BullMQ, and writes RESULTS.md and lateness.svg next to this file.
+ * BullMQ, then the cluster case (nestjs-delay-task on a 1-master vs a 3-master
+ * Redis Cluster of its own), and writes RESULTS.md and lateness.svg next to
+ * this file.
  *
- * Options: --quick, --runs=N, --only=<workload id,...>, --mechanisms=<id,...>,
+ * Options: --quick, --runs=N, --only=<workload id or "cluster",...>, --mechanisms=<id,...>,
  * --delay-task-concurrency=N, --bullmq-concurrency=N, --out=<dir>.
  */
 import { writeFileSync } from 'node:fs';
@@ -12,11 +14,18 @@ import Redis from 'ioredis';
 import { RedisServer } from '../tools/redis-server';
 import { CaseResult, runCase } from './case-runner';
 import { installExitHandlers, onCleanup, runCleanup } from './cleanup';
+import {
+  ClusterCaseOptions,
+  ClusterCaseResult,
+  ClusterFigures,
+  runClusterCase,
+} from './cluster-case';
 import { ConsumerPool } from './consumer-pool';
 import { collectEnvironment } from './environment';
 import { formatInt, formatMs } from './format';
 import { loadMechanism } from './mechanisms';
 import { Mechanism, MECHANISM_IDS, MechanismId, MechanismSettings } from './mechanisms/mechanism';
+import { ClusterRun } from './report-cluster';
 import { renderMarkdown } from './report-markdown';
 import { RateHints } from './rate-hints';
 import { renderSvg } from './report-svg';
@@ -89,14 +98,36 @@ function progressLine(r: CaseResult): string {
   return `${head}: ${parts.join(', ')}${r.notes.length ? ` (${r.notes.join('; ')})` : ''}`;
 }
 
+/** `--only` id of the cluster case, which runs after the workloads. */
+const CLUSTER_CASE = 'cluster';
+
 function selectWorkloads(all: Workload[], only: string[] | undefined): Workload[] {
   if (!only) return all;
-  const unknown = only.filter((id) => !all.some((w) => w.id === id));
+  const unknown = only.filter((id) => id !== CLUSTER_CASE && !all.some((w) => w.id === id));
   if (unknown.length)
     throw new Error(
-      `unknown workload ${unknown.join(', ')}; known: ${all.map((w) => w.id).join(', ')}`,
+      `unknown workload ${unknown.join(', ')}; known: ${[...all.map((w) => w.id), CLUSTER_CASE].join(', ')}`,
     );
   return all.filter((w) => only.includes(w.id));
+}
+
+function clusterProgressLine(result: ClusterCaseResult): string {
+  const figures = (f: ClusterFigures) =>
+    `schedule ${formatInt(f.scheduleRate)}/s, drain ${formatInt(f.drainRate)}/s, ${formatInt(f.delivered)}/${formatInt(result.burstTasks)} dup ${formatInt(f.duplicates)}`;
+  return [
+    `1 master: ${figures(result.single)}`,
+    `3 masters: ${figures(result.three)}`,
+    `ratio schedule ${result.scheduleRatio.toFixed(2)}×, drain ${result.drainRatio.toFixed(2)}×`,
+  ].join(' · ');
+}
+
+/** Counts of the cluster case: scaled down in quick mode, like the workloads. */
+function clusterCounts(
+  quick: boolean,
+): Pick<ClusterCaseOptions, 'scheduleTasks' | 'burstTasks' | 'drainTimeoutMs'> {
+  return quick
+    ? { scheduleTasks: 20_000, burstTasks: 10_000, drainTimeoutMs: 30_000 }
+    : { scheduleTasks: 100_000, burstTasks: 50_000, drainTimeoutMs: 120_000 };
 }
 
 /** Timing knobs of the harness itself: tighter in quick mode, where the counts are small. */
@@ -151,7 +182,8 @@ async function main(): Promise<void> {
   };
 
   const instances = Math.max(0, ...workloads.map((w) => w.instances));
-  for (const mechanism of mechanisms) {
+  // No warm-up when only the cluster case runs: it warms up on its own clusters.
+  for (const mechanism of workloads.length ? mechanisms : []) {
     for (const warmup of warmupWorkloads(options.quick, instances)) {
       const result = await runAndLearn(mechanism, warmup, 0);
       const outcome = result.error ? ` failed: ${result.error.split('\n')[0]}` : '';
@@ -173,6 +205,28 @@ async function main(): Promise<void> {
     }
   }
 
+  const cluster: ClusterRun[] = [];
+  const runCluster = !options.only || options.only.includes(CLUSTER_CASE);
+  for (let run = 1; runCluster && run <= options.runs; run += 1) {
+    let entry: ClusterRun;
+    try {
+      const result = await runClusterCase({
+        ...clusterCounts(options.quick),
+        concurrency: options.settings.delayTaskConcurrency,
+        log: (line) => console.log(`bench: ${line}`),
+      });
+      entry = { run, result };
+    } catch (error) {
+      entry = { run, error: error instanceof Error ? error.message : String(error) };
+    }
+    cluster.push(entry);
+    const elapsed = ((Date.now() - startedAt.getTime()) / 1000).toFixed(0);
+    const outcome = entry.result
+      ? clusterProgressLine(entry.result)
+      : `FAILED ${entry.error?.split('\n')[0]}`;
+    console.log(`[cluster ${run}/${options.runs} ${elapsed}s] ${outcome}`);
+  }
+
   const elapsedMs = Date.now() - startedAt.getTime();
   const chartFile = 'lateness.svg';
   const args = process.argv.slice(2).filter((a) => !a.startsWith('--out'));
@@ -183,6 +237,7 @@ async function main(): Promise<void> {
     mechanisms,
     unavailable,
     results,
+    cluster,
     elapsedMs,
     command: `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`,
     pacing,
