@@ -2,8 +2,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
-import { join } from 'node:path';
 import type Redis from 'ioredis';
+import { REPO_ROOT } from './paths';
 
 export interface Environment {
   nproc: number;
@@ -43,7 +43,7 @@ function packageVersion(name: string): string {
 function libraryRevision(): string {
   const git = (...args: string[]) =>
     execFileSync('git', args, {
-      cwd: join(__dirname, '..'),
+      cwd: REPO_ROOT,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
     }).trim();

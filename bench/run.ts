@@ -28,6 +28,7 @@ import { Mechanism, MECHANISM_IDS, MechanismId, MechanismSettings } from './mech
 import { ClusterRun } from './report-cluster';
 import { renderMarkdown } from './report-markdown';
 import { RateHints } from './rate-hints';
+import { BENCH_DIR } from './paths';
 import { renderSvg } from './report-svg';
 import { buildWorkloads, warmupWorkloads, Workload } from './workloads';
 
@@ -81,7 +82,7 @@ function parseOptions(argv: readonly string[]): Options {
       delayTaskConcurrency: positive('delay-task-concurrency', 1000),
       bullmqConcurrency: positive('bullmq-concurrency', 50),
     },
-    outDir: resolve(flags.get('out') ?? __dirname),
+    outDir: resolve(flags.get('out') ?? BENCH_DIR),
   };
 }
 
