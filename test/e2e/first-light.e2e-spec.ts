@@ -26,7 +26,9 @@ describe('first light', () => {
         source: 'timer',
       });
       expect(task.dueAt).toBe(ref.dueAt);
-      console.log('lateness', task.firedAt - (task.dueAt ?? 0));
+      // Generous on purpose: the benchmark measures punctuality, this checks it is neither early nor lost.
+      expect(task.firedAt).toBeGreaterThanOrEqual(ref.dueAt);
+      expect(task.firedAt - ref.dueAt).toBeLessThan(1_000);
     } finally {
       client.disconnect();
       await fixture.close();
