@@ -4,27 +4,17 @@
  * clock is skewed (`clock-skew.ts`); the parent's arrival time of each report
  * is on the machine's true clock, the same one Redis reads.
  */
-import { RedisServer } from '../../tools/redis-server';
-import { FixtureApp, freshPrefix, startApp } from '../support/fixture-app';
-import { HandlerReport, killAll, WorkerProcess } from '../support/worker-process';
+import { FixtureApp, freshPrefix } from '../support/fixture-app';
+import { ProcessSuite } from '../support/process-suite';
+import { HandlerReport, WorkerProcess } from '../support/worker-process';
 
 const TASKS = 20;
 /** Redis' TIME and the parent's Date.now() read the same clock; allow for rounding. */
 const CLOCK_TOLERANCE_MS = 5;
 
 describe('instances with skewed clocks', () => {
-  let redis: RedisServer;
-  let webTier: FixtureApp | undefined;
-  let workers: WorkerProcess[] = [];
-
-  beforeAll(async () => (redis = await RedisServer.start()));
-  afterAll(async () => redis.stop());
-  afterEach(async () => {
-    await killAll(workers);
-    workers = [];
-    await webTier?.close();
-    webTier = undefined;
-  });
+  const suite = ProcessSuite.use();
+  let webTier: FixtureApp;
 
   it.each([
     ['ahead', 10_000],
@@ -34,14 +24,14 @@ describe('instances with skewed clocks', () => {
     async (_label, clockSkewMs) => {
       const prefix = freshPrefix();
       const worker = await WorkerProcess.start({
-        redisUrl: redis.url,
+        redisUrl: suite.redis.url,
         prefix,
         pattern: 'coupon:*',
         clockSkewMs,
         name: `skewed${clockSkewMs}`,
       });
-      workers.push(worker);
-      webTier = await startApp({ connection: redis.url, prefix, keyspaceEvents: false });
+      suite.keep(worker);
+      webTier = await suite.webTier(prefix);
 
       const refs = await webTier.tasks.scheduleMany(
         Array.from({ length: TASKS }, (_, n) => ({

@@ -3,26 +3,16 @@
  * renewing its lease; once the lease runs out another instance takes the task
  * over as a new attempt. A live instance, however slow, keeps its lease.
  */
-import { RedisServer } from '../../tools/redis-server';
-import { FixtureApp, freshPrefix, startApp } from '../support/fixture-app';
-import { HandlerReport, isHandled, killAll, WorkerProcess } from '../support/worker-process';
+import { FixtureApp, freshPrefix } from '../support/fixture-app';
+import { ProcessSuite } from '../support/process-suite';
+import { HandlerReport, isHandled, WorkerProcess } from '../support/worker-process';
 import { waitFor } from '../support/wait-for';
 
 const LEASE_MS = 2_000;
 
 describe('an instance that crashes mid-handler', () => {
-  let redis: RedisServer;
-  let webTier: FixtureApp | undefined;
-  let workers: WorkerProcess[] = [];
-
-  beforeAll(async () => (redis = await RedisServer.start()));
-  afterAll(async () => redis.stop());
-  afterEach(async () => {
-    await killAll(workers);
-    workers = [];
-    await webTier?.close();
-    webTier = undefined;
-  });
+  const suite = ProcessSuite.use();
+  let webTier: FixtureApp;
 
   async function startWorker(
     prefix: string,
@@ -31,20 +21,20 @@ describe('an instance that crashes mid-handler', () => {
     leaseMs = LEASE_MS,
   ): Promise<WorkerProcess> {
     const worker = await WorkerProcess.start({
-      redisUrl: redis.url,
+      redisUrl: suite.redis.url,
       prefix,
       pattern: 'payment:*',
       mode,
       name,
       options: { leaseMs, maxAttempts: 2 },
     });
-    workers.push(worker);
+    suite.keep(worker);
     return worker;
   }
 
   it('is taken over after its lease ran out: attempt 2, source recovery, never sooner', async () => {
     const prefix = freshPrefix();
-    webTier = await startApp({ connection: redis.url, prefix, keyspaceEvents: false });
+    webTier = await suite.webTier(prefix);
     const doomed = await startWorker(prefix, 'doomed', 'hang');
 
     const ref = await webTier.tasks.schedule('payment:7', { amount: 12 }, { delay: 0 });
@@ -84,7 +74,7 @@ describe('an instance that crashes mid-handler', () => {
 
     // The survivor's delivery is acknowledged; nothing is left, nothing is re-run.
     await waitFor(
-      async () => (await webTier!.tasks.get('payment:7')) === null,
+      async () => (await webTier.tasks.get('payment:7')) === null,
       5_000,
       'task acknowledged',
     );
@@ -100,7 +90,7 @@ describe('an instance that crashes mid-handler', () => {
   it('a task whose every holder is killed is dead-lettered after maxAttempts, not looped', async () => {
     const prefix = freshPrefix();
     const leaseMs = 1_000;
-    webTier = await startApp({ connection: redis.url, prefix, keyspaceEvents: false });
+    webTier = await suite.webTier(prefix);
     const firstHolder = await startWorker(prefix, 'holder1', 'hang', leaseMs);
 
     await webTier.tasks.schedule('payment:poison', { amount: 1 }, { delay: 0 });
@@ -114,7 +104,7 @@ describe('an instance that crashes mid-handler', () => {
     const bystander = await startWorker(prefix, 'bystander', 'record', leaseMs);
     await secondHolder.kill();
     await waitFor(
-      async () => (await webTier!.tasks.deadLetters()).items.length === 1,
+      async () => (await webTier.tasks.deadLetters()).items.length === 1,
       10_000,
       'dead letter',
     );

@@ -3,7 +3,6 @@
  * first handling instance to start finds them in the durable index (the
  * recovery sweep) and delivers each once, as a first attempt.
  */
-import { RedisServer } from '../../tools/redis-server';
 import {
   collectingHandler,
   EventCollector,
@@ -11,32 +10,20 @@ import {
   freshPrefix,
   startApp,
 } from '../support/fixture-app';
-import { killAll, WorkerProcess } from '../support/worker-process';
+import { ProcessSuite } from '../support/process-suite';
+import { WorkerProcess } from '../support/worker-process';
 import { waitFor } from '../support/wait-for';
 
 const EMPTY = { pending: 0, overdue: 0, active: 0, dead: 0 };
 
 describe('tasks due while no handling instance runs', () => {
-  let redis: RedisServer;
-  let webTier: FixtureApp | undefined;
-  let handling: FixtureApp | undefined;
-  let workers: WorkerProcess[] = [];
-
-  beforeAll(async () => (redis = await RedisServer.start()));
-  afterAll(async () => redis.stop());
-  afterEach(async () => {
-    await killAll(workers);
-    workers = [];
-    await handling?.close();
-    handling = undefined;
-    await webTier?.close();
-    webTier = undefined;
-  });
+  const suite = ProcessSuite.use();
+  let webTier: FixtureApp;
 
   it('fire when the first handling instance starts (source recovery, attempt 1)', async () => {
     const prefix = freshPrefix();
     // Only schedules: no handlers, so it never claims (DESIGN: "Who claims").
-    webTier = await startApp({ connection: redis.url, prefix, keyspaceEvents: false });
+    webTier = await suite.webTier(prefix);
     const refs = await webTier.tasks.scheduleMany(
       Array.from({ length: 20 }, (_, n) => ({
         key: `invoice:${n}`,
@@ -46,7 +33,7 @@ describe('tasks due while no handling instance runs', () => {
     );
     // Everything is due and still waiting: nobody took it.
     await waitFor(
-      async () => (await webTier!.tasks.stats()).overdue === refs.length,
+      async () => (await webTier.tasks.stats()).overdue === refs.length,
       5_000,
       'all tasks overdue',
     );
@@ -66,11 +53,13 @@ describe('tasks due while no handling instance runs', () => {
 
     const collector = new EventCollector<{ n: number }>();
     const startedAt = Date.now();
-    handling = await startApp({ connection: redis.url, prefix, keyspaceEvents: false }, [
-      collectingHandler('invoice:*', collector),
-    ]);
+    await suite.startApp(() =>
+      startApp({ connection: suite.redis.url, prefix, keyspaceEvents: false }, [
+        collectingHandler('invoice:*', collector),
+      ]),
+    );
     await collector.count(refs.length, 10_000).catch(async (error: Error) => {
-      throw new Error(`${error.message}; index: ${JSON.stringify(await webTier!.tasks.stats())}`);
+      throw new Error(`${error.message}; index: ${JSON.stringify(await webTier.tasks.stats())}`);
     });
     const recoveredWithin = Date.now() - startedAt;
 
@@ -94,23 +83,23 @@ describe('tasks due while no handling instance runs', () => {
     expect(later).toMatchObject({ source: 'timer', attempt: 1, dueAt: onTime.dueAt });
     expect(later.firedAt - onTime.dueAt).toBeLessThan(500);
 
-    await waitFor(async () => (await webTier!.tasks.stats()).pending === 0, 5_000, 'index drained');
+    await waitFor(async () => (await webTier.tasks.stats()).pending === 0, 5_000, 'index drained');
     expect(collector.events).toHaveLength(refs.length + 1);
   });
 
   it('fire when a handling instance starts again after the only one crashed', async () => {
     const prefix = freshPrefix();
-    webTier = await startApp({ connection: redis.url, prefix, keyspaceEvents: false });
-    const options = { redisUrl: redis.url, prefix, pattern: 'reminder:*' };
+    webTier = await suite.webTier(prefix);
+    const options = { redisUrl: suite.redis.url, prefix, pattern: 'reminder:*' };
     const first = await WorkerProcess.start({ ...options, name: 'before-crash' });
-    workers.push(first);
+    suite.keep(first);
 
     // Proves the first worker was really handling: it delivers a task due while it runs.
     await webTier.tasks.schedule('reminder:warmup', null, { delay: 0 });
     await first.waitFor((r) => r.type === 'completed' && r.key === 'reminder:warmup');
     // The report precedes the acknowledgement; a kill in between would leave it to the lease.
     await waitFor(
-      async () => (await webTier!.tasks.get('reminder:warmup')) === null,
+      async () => (await webTier.tasks.get('reminder:warmup')) === null,
       5_000,
       'warm-up task acknowledged',
     );
@@ -120,13 +109,13 @@ describe('tasks due while no handling instance runs', () => {
       Array.from({ length: 10 }, (_, n) => ({ key: `reminder:${n}`, payload: n, delay: 50 })),
     );
     await waitFor(
-      async () => (await webTier!.tasks.stats()).overdue === refs.length,
+      async () => (await webTier.tasks.stats()).overdue === refs.length,
       5_000,
       'all tasks overdue',
     );
 
     const second = await WorkerProcess.start({ ...options, name: 'after-crash' });
-    workers.push(second);
+    suite.keep(second);
     await second.waitUntil(
       (reports) => reports.filter((r) => r.type === 'completed').length >= refs.length,
       10_000,
@@ -137,11 +126,11 @@ describe('tasks due while no handling instance runs', () => {
     expect(delivered.every((r) => r.source === 'recovery' && r.attempt === 1)).toBe(true);
     expect(first.handled.map((r) => r.key)).toEqual(['reminder:warmup']);
     await waitFor(
-      async () => JSON.stringify(await webTier!.tasks.stats()) === JSON.stringify(EMPTY),
+      async () => JSON.stringify(await webTier.tasks.stats()) === JSON.stringify(EMPTY),
       5_000,
       'every delivery acknowledged',
     ).catch(async (error: Error) => {
-      throw new Error(`${error.message}: ${JSON.stringify(await webTier!.tasks.stats())}`);
+      throw new Error(`${error.message}: ${JSON.stringify(await webTier.tasks.stats())}`);
     });
   });
 });

@@ -2,42 +2,29 @@
  * Several instances handling the same pattern share the work: the atomic claim
  * gives each scheduled task to exactly one of them.
  */
-import { RedisServer } from '../../tools/redis-server';
-import { FixtureApp, freshPrefix, startApp } from '../support/fixture-app';
-import {
-  isHandled,
-  killAll,
-  waitForAll,
-  WorkerProcess,
-  WorkerReport,
-} from '../support/worker-process';
+import { FixtureApp, freshPrefix } from '../support/fixture-app';
+import { ProcessSuite } from '../support/process-suite';
+import { isHandled, waitForAll, WorkerProcess, WorkerReport } from '../support/worker-process';
 import { waitFor } from '../support/wait-for';
 
 const TASKS = 1_000;
 
 describe('many instances, one delivery per task', () => {
-  let redis: RedisServer;
-  let webTier: FixtureApp | undefined;
+  const suite = ProcessSuite.use();
+  let webTier: FixtureApp;
   let workers: WorkerProcess[] = [];
-
-  beforeAll(async () => (redis = await RedisServer.start()));
-  afterAll(async () => redis.stop());
-  afterEach(async () => {
-    await killAll(workers);
-    workers = [];
-    await webTier?.close();
-    webTier = undefined;
-  });
 
   it(`three workers handle ${TASKS} tasks due within one second exactly once in total`, async () => {
     const prefix = freshPrefix();
-    workers = await WorkerProcess.startMany(3, {
-      redisUrl: redis.url,
-      prefix,
-      pattern: 'ticket:*',
-      name: 'handler',
-    });
-    webTier = await startApp({ connection: redis.url, prefix, keyspaceEvents: false });
+    workers = suite.keep(
+      await WorkerProcess.startMany(3, {
+        redisUrl: suite.redis.url,
+        prefix,
+        pattern: 'ticket:*',
+        name: 'handler',
+      }),
+    );
+    webTier = await suite.webTier(prefix);
 
     // Due from 1 s to 2 s from now: the workers are all armed before the first one is due.
     const refs = await webTier.tasks.scheduleMany(
@@ -61,7 +48,7 @@ describe('many instances, one delivery per task', () => {
     // Every delivery acknowledged: nothing pending, in flight or dead.
     await waitFor(
       async () =>
-        JSON.stringify(await webTier!.tasks.stats()) ===
+        JSON.stringify(await webTier.tasks.stats()) ===
         JSON.stringify({ pending: 0, overdue: 0, active: 0, dead: 0 }),
       5_000,
       'index empty',
