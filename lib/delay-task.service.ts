@@ -29,6 +29,8 @@ import {
   validateShift,
 } from './validation/task-input.validation';
 
+/** Record header of a task that uses the module's `maxAttempts` and `backoff`. */
+const DEFAULT_HEADER = recordHeader(undefined, undefined);
 /**
  * Schedules, changes and inspects delayed tasks, and exposes the stream of
  * expired-key events. Every method validates its input first and throws a
@@ -176,14 +178,14 @@ export class DelayTaskService {
   private prepare(key: unknown, payload: unknown, options: ScheduleOptions): PreparedTask {
     const validKey = validateKey(key);
     const timing = validateDueTime(options, validKey);
+    const payloadJson = serializePayload(payload, this.options.maxPayloadBytes, validKey);
+    // Most tasks take the module's delivery settings: skip building their error context.
+    if (options.maxAttempts === undefined && options.backoff === undefined) {
+      return { key: validKey, timing, header: DEFAULT_HEADER, payloadJson };
+    }
     const where = `Task "${validKey}"`;
     const maxAttempts = validateMaxAttempts(options.maxAttempts, where);
     const backoff = validateBackoffPolicy(options.backoff, where);
-    return {
-      key: validKey,
-      timing,
-      header: recordHeader(maxAttempts, backoff),
-      payloadJson: serializePayload(payload, this.options.maxPayloadBytes, validKey),
-    };
+    return { key: validKey, timing, header: recordHeader(maxAttempts, backoff), payloadJson };
   }
 }

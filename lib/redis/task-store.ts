@@ -122,24 +122,30 @@ export class TaskStore {
             const task = tasks[index];
             args.push(
               task.key,
-              task.timing.kind,
-              task.timing.amount,
+              task.timing.kind + task.timing.amount,
               task.header,
               task.payloadJson,
             );
           }
           return args;
         };
-        if (batches.length === 1 && !this.replication) {
-          const reply = (await this.scripts.run(
-            this.client,
-            'schedule',
-            scriptKeys,
-            argsOf(batches[0]),
-          )) as number[];
-          batches[0].forEach((index, i) => (dues[index] = Number(reply[i])));
+        if (!this.replication) {
+          // One command per batch, each written as soon as it is encoded: Redis runs the first
+          // batches while Node still encodes the next (a pipeline would hold them all back).
+          await Promise.all(
+            batches.map(async (batch) => {
+              const reply = (await this.scripts.run(
+                this.client,
+                'schedule',
+                scriptKeys,
+                argsOf(batch),
+              )) as number[];
+              batch.forEach((index, i) => (dues[index] = Number(reply[i])));
+            }),
+          );
           return;
         }
+        // WAIT counts the writes before it on its connection: the batches and WAIT go in one pipeline.
         const pipeline = this.client.pipeline();
         for (const batch of batches)
           this.scripts.queue(pipeline, 'schedule', scriptKeys, argsOf(batch));

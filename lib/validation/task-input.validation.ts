@@ -48,6 +48,8 @@ export function serializePayload(payload: unknown, maxPayloadBytes: number, key:
       `The payload of task "${key}" is not JSON-serialisable (${typeof payload}).`,
     );
   }
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: most payloads need no exact count.
+  if (json.length * 3 <= maxPayloadBytes) return json;
   const bytes = Buffer.byteLength(json, 'utf8');
   if (bytes > maxPayloadBytes) {
     throw new PayloadTooLargeError(

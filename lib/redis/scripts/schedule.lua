@@ -9,8 +9,8 @@
   KEYS[4] active  zset  key -> lease expiry
   KEYS[5] dead    hash  key -> dead letter
   ARGV[1] wake channel
-  ARGV[2..] per task, 5 values: key, timing ("d": delay ms | "a": epoch ms),
-            amount, header "<maxAttempts>|<backoff>|", payload JSON ("" for none)
+  ARGV[2..] per task, 4 values: key, timing ("d<delay ms>" | "a<epoch ms>"),
+            header "<maxAttempts>|<backoff>|", payload JSON ("" for none)
 
   Returns: the due time of each task, in ARGV order.
 ]]
@@ -21,16 +21,17 @@ local soonest = soonestFutureDue(KEYS[1], now)
 local dues, scores, records, keys = {}, {}, {}, {}
 local earliest = nil
 
-for i = 2, #ARGV, 5 do
+for i = 2, #ARGV, 4 do
   local key = ARGV[i]
-  local due
-  if ARGV[i + 1] == 'd' then due = now + tonumber(ARGV[i + 2]) else due = tonumber(ARGV[i + 2]) end
+  local timing = ARGV[i + 1]
+  local due = tonumber(string.sub(timing, 2))
+  if string.byte(timing, 1) == 100 then due = now + due end -- 'd': a delay from now
   dues[#dues + 1] = due
   keys[#keys + 1] = key
   scores[#scores + 1] = due
   scores[#scores + 1] = key
   records[#records + 1] = key
-  records[#records + 1] = ARGV[i + 3] .. due .. '|' .. ARGV[i + 4]
+  records[#records + 1] = ARGV[i + 2] .. due .. '|' .. ARGV[i + 3]
   if earliest == nil or due < earliest then earliest = due end
 end
 
