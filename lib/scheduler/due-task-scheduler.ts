@@ -168,7 +168,9 @@ export class DueTaskScheduler {
     let soonest: number | null = null;
     let offset = 0;
     let room = await this.roomOnceClaimsSettle();
-    let pending = room > 0 ? this.claim(shard, room, offset) : null;
+    // Due tasks may be left behind only for lack of room, never once a claim found the shard exhausted.
+    let starved = room <= 0;
+    let pending = starved ? null : this.claim(shard, room, offset);
     while (pending) {
       const result = await pending;
       pending = null;
@@ -186,11 +188,12 @@ export class DueTaskScheduler {
         await new Promise((resolve) => setImmediate(resolve));
         room = await this.roomOnceClaimsSettle();
         if (this.stopped) break;
-        if (room > 0) pending = this.claim(shard, room, offset);
+        starved = room <= 0;
+        if (!starved) pending = this.claim(shard, room, offset);
       }
     }
     // Full of running deliveries: the refill (onDeliveryEnd) claims the rest.
-    if (room <= 0) this.starvedForCapacity = true;
+    if (starved) this.starvedForCapacity = true;
     return soonest;
   }
 
