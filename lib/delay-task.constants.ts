@@ -22,6 +22,9 @@ export const SCHEDULE_BATCH_SIZE = 1_000;
 /** Most due entries one claim call inspects, so a script never blocks Redis for long. */
 export const CLAIM_SCAN_LIMIT = 1_000;
 
+/** Most claims one acknowledgement or lease renewal call carries (larger sets take several calls). */
+export const CLAIMS_PER_CALL = 1_000;
+
 /** Injection token of the validated module options with defaults filled in. */
 export const RESOLVED_DELAY_TASK_OPTIONS = Symbol('RESOLVED_DELAY_TASK_OPTIONS');
 

@@ -123,13 +123,15 @@ export class DelayTaskService {
   async get<T = unknown>(key: string): Promise<TaskInfo<T> | null> {
     const stored = await this.store.get(validateKey(key));
     if (!stored) return null;
-    return {
+    const info: TaskInfo<T> = {
       key,
       payload: decodePayload<T>(stored.record.payloadJson),
-      dueAt: stored.dueAt,
+      dueAt: stored.record.dueAt,
       attempt: stored.attempt,
       state: stored.state,
     };
+    if (stored.runAt !== undefined) info.runAt = stored.runAt;
+    return info;
   }
 
   /** Lists dead-lettered tasks with their last error, a page at a time. */

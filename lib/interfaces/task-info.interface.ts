@@ -2,8 +2,18 @@
 export interface TaskInfo<T = unknown> {
   key: string;
   payload?: T;
-  /** Due time of the next (or current) delivery, epoch ms on the Redis server's clock. */
+  /**
+   * The due time the task was scheduled for (what `schedule`, `reschedule`,
+   * `shift` or `requeue` last returned), epoch ms on the Redis server's clock.
+   * It stays the same across retries and lease takeovers.
+   */
   dueAt: number;
+  /**
+   * Pending only: when its next delivery may start — `dueAt`, a retry's
+   * backoff time, a takeover's lease expiry, or when it was written if `dueAt`
+   * had already passed. Epoch ms on the Redis server's clock.
+   */
+  runAt?: number;
   /** Deliveries started so far (0 before the first). */
   attempt: number;
   /** `'pending'`: waiting for its due time; `'active'`: a handler is running it. */

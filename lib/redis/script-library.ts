@@ -5,15 +5,15 @@ import { SCRIPT_VERSION } from '../delay-task.constants';
 
 /** The scripts in `./scripts`, each with how many of its arguments are keys. */
 const SCRIPTS = {
-  schedule: 5,
-  claim: 5,
+  schedule: 6,
+  claim: 6,
   ack: 3,
   renew: 2,
-  fail: 5,
-  recover: 5,
+  fail: 6,
+  recover: 6,
   cancel: 3,
-  reschedule: 2,
-  requeue: 4,
+  reschedule: 3,
+  requeue: 5,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -6,6 +6,8 @@ export interface ShardKeys {
   readonly active: string;
   readonly dead: string;
   readonly seq: string;
+  /** Lowest score a new due entry may get (see `scripts/includes/due-index.lua`). */
+  readonly floor: string;
 }
 
 /**
@@ -35,6 +37,7 @@ export class TaskKeys {
         active: `${base}active`,
         dead: `${base}dead`,
         seq: `${base}seq`,
+        floor: `${base}floor`,
       };
     });
     this.wakeChannel = `${prefix}:wake`;

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { SCHEDULE_BATCH_SIZE } from '../delay-task.constants';
+import { CLAIMS_PER_CALL, SCHEDULE_BATCH_SIZE } from '../delay-task.constants';
 import { ReplicationWait } from './replication-wait';
 import { ScriptArg, ScriptLibrary } from './script-library';
 import { ShardKeys, TaskKeys } from './task-keys';
@@ -41,13 +41,22 @@ export interface ClaimedTask {
   record: TaskRecord;
 }
 
+/**
+ * How far a claimer has looked past due tasks it cannot handle, in one shard's
+ * due index: the last such entry (score as Redis formats it, and member).
+ */
+export interface ClaimCursor {
+  score: string;
+  member: string;
+}
+
 export interface ClaimResult {
   /** Redis' clock when the claim ran. */
   now: number;
   /** Soonest due time still in the future, in this shard; null if none. */
   nextDueAt: number | null;
-  /** Due entries inspected that none of the given patterns match. */
-  skipped: number;
+  /** Where the next claim resumes: the cursor passed in, or further on. */
+  cursor: ClaimCursor | null;
   /** Whether every due entry was inspected (nothing left to claim behind the ones returned). */
   exhausted: boolean;
   tasks: ClaimedTask[];
@@ -58,8 +67,8 @@ export interface StoredTask {
   record: TaskRecord;
   attempt: number;
   state: 'pending' | 'active';
-  /** Due time in the index (pending) or of the running delivery (active). */
-  dueAt: number;
+  /** Pending: when its next delivery may start (its due time, a retry's backoff time, or when it was written if due already). */
+  runAt?: number;
 }
 
 export interface DeadLetterEntry extends DeadLetterRecord {
@@ -74,10 +83,31 @@ export interface StoreStats {
   dead: number;
 }
 
+/** One claim of a running delivery, as acknowledgements and renewals name it. */
+export interface ClaimRef {
+  key: string;
+  token: string;
+}
+
+/** Script arguments for a list of claims: key, token, key, token, ... */
+function claimArgs(claims: readonly ClaimRef[]): string[] {
+  const args: string[] = [];
+  for (const { key, token } of claims) args.push(key, token);
+  return args;
+}
+
 /** Shared by every task that no handler has finished yet (most of them); never mutated. */
 const NONE_DONE: readonly string[] = Object.freeze([]);
 
-type ClaimReply = [number, number | null, number, number, number, ...(string | null)[]];
+type ClaimReply = [
+  number,
+  number | null,
+  string | null,
+  string | null,
+  number,
+  number,
+  ...(string | null)[],
+];
 
 /**
  * Everything the module stores in Redis about scheduled tasks. Each change is
@@ -111,7 +141,7 @@ export class TaskStore {
     await Promise.all(
       [...byShard].map(async ([shard, indexes]) => {
         const keys = this.keys.shards[shard];
-        const scriptKeys = [keys.due, keys.tasks, keys.state, keys.active, keys.dead];
+        const scriptKeys = [keys.due, keys.tasks, keys.state, keys.active, keys.dead, keys.floor];
         const batches: number[][] = [];
         for (let start = 0; start < indexes.length; start += SCHEDULE_BATCH_SIZE) {
           batches.push(indexes.slice(start, start + SCHEDULE_BATCH_SIZE));
@@ -183,7 +213,7 @@ export class TaskStore {
     const reply = await this.scripts.run(
       this.client,
       'reschedule',
-      [keys.due, keys.tasks],
+      [keys.due, keys.tasks, keys.floor],
       [key, timing.kind, timing.amount, this.keys.wakeChannel],
     );
     return reply === null ? null : Number(reply);
@@ -204,21 +234,21 @@ export class TaskStore {
       return value as string | null;
     });
     if (record === null || (dueScore === null && activeScore === null)) return null;
-    const parsed = parseRecord(record);
-    return {
-      record: parsed,
+    const stored: StoredTask = {
+      record: parseRecord(record),
       attempt: parseState(state).attempt,
       state: dueScore !== null ? 'pending' : 'active',
-      dueAt: dueScore !== null ? Number(dueScore) : parsed.dueAt,
     };
+    if (dueScore !== null) stored.runAt = Number(dueScore);
+    return stored;
   }
 
-  /** Claims due tasks of one shard whose keys match `patterns`. */
+  /** Claims due tasks of one shard whose keys match `patterns`, resuming after `cursor`. */
   async claim(
     shard: number,
     want: number,
     leaseMs: number,
-    offset: number,
+    cursor: ClaimCursor | null,
     scanLimit: number,
     patterns: string[],
   ): Promise<ClaimResult> {
@@ -226,12 +256,12 @@ export class TaskStore {
     const reply = (await this.scripts.run(
       this.client,
       'claim',
-      [keys.due, keys.tasks, keys.state, keys.active, keys.seq],
-      [want, leaseMs, offset, scanLimit, ...patterns],
+      [keys.due, keys.tasks, keys.state, keys.active, keys.seq, keys.floor],
+      [want, leaseMs, cursor?.score ?? '', cursor?.member ?? '', scanLimit, ...patterns],
     )) as ClaimReply;
     const tasks: ClaimedTask[] = [];
-    let token = Number(reply[4]);
-    for (let i = 5; i < reply.length; i += 3) {
+    let token = Number(reply[5]);
+    for (let i = 6; i < reply.length; i += 3) {
       const before = parseState(reply[i + 1] as string | null);
       tasks.push({
         shard,
@@ -246,30 +276,50 @@ export class TaskStore {
     return {
       now: Number(reply[0]),
       nextDueAt: reply[1] === null ? null : Number(reply[1]),
-      skipped: Number(reply[2]),
-      exhausted: Number(reply[3]) === 1,
+      cursor: reply[2] === null ? cursor : { score: reply[2], member: String(reply[3]) },
+      exhausted: Number(reply[4]) === 1,
       tasks,
     };
   }
 
   /** Deletes tasks whose deliveries succeeded; stale claims are ignored. */
-  async ack(shard: number, claims: Array<{ key: string; token: string }>): Promise<number> {
+  async ack(shard: number, claims: readonly ClaimRef[]): Promise<number> {
     const keys = this.keys.shards[shard];
-    const args = claims.flatMap(({ key, token }) => [key, token]);
-    return Number(
-      await this.scripts.run(this.client, 'ack', [keys.tasks, keys.state, keys.active], args),
+    return this.perChunk(claims, (chunk) =>
+      this.scripts.run(this.client, 'ack', [keys.tasks, keys.state, keys.active], claimArgs(chunk)),
     );
   }
 
   /** Extends the leases of running deliveries; returns how many were still held. */
-  async renew(
-    shard: number,
-    leaseMs: number,
-    claims: Array<{ key: string; token: string }>,
-  ): Promise<number> {
+  async renew(shard: number, leaseMs: number, claims: readonly ClaimRef[]): Promise<number> {
     const keys = this.keys.shards[shard];
-    const args = [leaseMs, ...claims.flatMap(({ key, token }) => [key, token])];
-    return Number(await this.scripts.run(this.client, 'renew', [keys.state, keys.active], args));
+    return this.perChunk(claims, (chunk) =>
+      this.scripts.run(
+        this.client,
+        'renew',
+        [keys.state, keys.active],
+        [leaseMs, ...claimArgs(chunk)],
+      ),
+    );
+  }
+
+  /**
+   * Runs a script once per chunk of claims (all chunks sent at once, so they
+   * pipeline) and adds up the counts they reply.
+   *
+   * NOTE: bounded calls keep each script short, and stay within what Lua can
+   * unpack however many deliveries an instance has in flight.
+   */
+  private async perChunk(
+    claims: readonly ClaimRef[],
+    call: (chunk: readonly ClaimRef[]) => Promise<unknown>,
+  ): Promise<number> {
+    const calls: Array<Promise<unknown>> = [];
+    for (let start = 0; start < claims.length; start += CLAIMS_PER_CALL) {
+      calls.push(call(claims.slice(start, start + CLAIMS_PER_CALL)));
+    }
+    const counts = await Promise.all(calls);
+    return counts.reduce<number>((sum, count) => sum + Number(count), 0);
   }
 
   /** Records a failed delivery: a retry after `retryDelayMs`, or a dead letter. */
@@ -286,7 +336,7 @@ export class TaskStore {
     await this.scripts.run(
       this.client,
       'fail',
-      [keys.due, keys.tasks, keys.state, keys.active, keys.dead],
+      [keys.due, keys.tasks, keys.state, keys.active, keys.dead, keys.floor],
       [
         claim.key,
         claim.token,
@@ -310,7 +360,7 @@ export class TaskStore {
     const [requeued, dead] = (await this.scripts.run(
       this.client,
       'recover',
-      [keys.due, keys.tasks, keys.state, keys.active, keys.dead],
+      [keys.due, keys.tasks, keys.state, keys.active, keys.dead, keys.floor],
       [limit, defaultMaxAttempts, JSON.stringify(error), this.keys.wakeChannel],
     )) as [number, number];
     return { requeued: Number(requeued), dead: Number(dead) };
@@ -361,7 +411,7 @@ export class TaskStore {
     const reply = await this.scripts.run(
       this.client,
       'requeue',
-      [keys.due, keys.tasks, keys.state, keys.dead],
+      [keys.due, keys.tasks, keys.state, keys.dead, keys.floor],
       [key, timing.kind, timing.amount, this.keys.wakeChannel],
     );
     return reply === null ? null : Number(reply);

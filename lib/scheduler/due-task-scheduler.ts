@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { CLAIM_SCAN_LIMIT } from '../delay-task.constants';
 import { ExpiredKeySource } from '../interfaces/expired-key-event.interface';
-import { ClaimResult, TaskStore } from '../redis/task-store';
+import { ClaimCursor, ClaimResult, TaskStore } from '../redis/task-store';
 import { InFlight } from './in-flight';
 import { RedisClock } from './redis-clock';
 import { TaskRunner } from './task-runner';
@@ -44,6 +44,12 @@ export class DueTaskScheduler {
   private claimSettled: Array<() => void> = [];
   /** Most tasks one claim takes: half the room, so one batch can be claimed while another starts. */
   private readonly batchSize: number;
+  /**
+   * Per shard, how far claims have looked past due tasks this instance cannot
+   * handle (a rolling deploy's new patterns, a removed handler): such a crowd
+   * is inspected once, not by every claim.
+   */
+  private readonly cursors: Array<ClaimCursor | null>;
 
   constructor(
     private readonly store: TaskStore,
@@ -53,6 +59,7 @@ export class DueTaskScheduler {
     private readonly settings: SchedulerSettings,
   ) {
     this.batchSize = Math.max(1, Math.ceil(settings.concurrency / 2));
+    this.cursors = store.keys.shards.map(() => null);
   }
 
   /** Claims whatever is due now and arms the timer; resolves once armed. */
@@ -73,8 +80,13 @@ export class DueTaskScheduler {
     if (this.timerDueAt === null || dueAt < this.timerDueAt) this.arm(dueAt);
   }
 
-  /** Pub/Sub dropped messages while disconnected: look for anything due. */
+  /**
+   * Pub/Sub dropped messages while disconnected: look for anything due, from
+   * the start of the index (the server may have failed over to a replica that
+   * had not caught up).
+   */
   catchUp(): void {
+    this.cursors.fill(null);
     void this.drain('recovery');
   }
 
@@ -166,21 +178,19 @@ export class DueTaskScheduler {
    */
   private async drainShard(shard: number, source: ExpiredKeySource): Promise<number | null> {
     let soonest: number | null = null;
-    let offset = 0;
     let room = await this.roomOnceClaimsSettle();
     // Due tasks may be left behind only for lack of room, never once a claim found the shard exhausted.
     let starved = room <= 0;
-    let pending = starved ? null : this.claim(shard, room, offset);
+    let pending = starved ? null : this.claim(shard, room);
     while (pending) {
       const result = await pending;
       pending = null;
       if (result.nextDueAt !== null && (soonest === null || result.nextDueAt < soonest)) {
         soonest = result.nextDueAt;
       }
-      offset += result.skipped;
       const more = !result.exhausted && !this.stopped;
       room = this.room() - result.tasks.length;
-      if (more && room > 0) pending = this.claim(shard, room, offset);
+      if (more && room > 0) pending = this.claim(shard, room);
       for (const task of result.tasks) {
         this.deliveries.track(this.runner.run(task, source), this.onDeliveryEnd);
       }
@@ -189,7 +199,7 @@ export class DueTaskScheduler {
         room = await this.roomOnceClaimsSettle();
         if (this.stopped) break;
         starved = room <= 0;
-        if (!starved) pending = this.claim(shard, room, offset);
+        if (!starved) pending = this.claim(shard, room);
       }
     }
     // Full of running deliveries: the refill (onDeliveryEnd) claims the rest.
@@ -213,8 +223,12 @@ export class DueTaskScheduler {
     return this.settings.concurrency - this.deliveries.size - this.reserved;
   }
 
-  /** Claims up to one batch; the room it asks for stays reserved until the reply is in. */
-  private async claim(shard: number, room: number, offset: number): Promise<ClaimResult> {
+  /**
+   * Claims up to one batch from where the shard's cursor stands; the room it
+   * asks for stays reserved until the reply is in. One claim per shard is in
+   * flight at a time, so cursor updates arrive in order.
+   */
+  private async claim(shard: number, room: number): Promise<ClaimResult> {
     const want = Math.min(room, this.batchSize);
     this.reserved += want;
     try {
@@ -223,11 +237,12 @@ export class DueTaskScheduler {
         shard,
         want,
         this.settings.leaseMs,
-        offset,
+        this.cursors[shard],
         CLAIM_SCAN_LIMIT,
         this.settings.patterns,
       );
       this.clock.observe(result.now, sentAt, Date.now());
+      this.cursors[shard] = result.cursor;
       return result;
     } finally {
       this.reserved -= want;

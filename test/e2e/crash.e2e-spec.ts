@@ -58,11 +58,13 @@ describe('an instance that crashes mid-handler', () => {
       LEASE_MS + 10_000,
       'takeover',
     )) as HandlerReport;
+    // The takeover reports the due time the task was scheduled for, not its lease expiry.
     expect(second).toMatchObject({
       key: 'payment:7',
       attempt: 2,
       source: 'recovery',
       scheduled: true,
+      dueAt: ref.dueAt,
     });
     // The last renewal came at most leaseMs/3 before the kill, so the lease outlived
     // the kill by at least 2/3 of it; DESIGN bounds the takeover by leaseMs plus a sweep

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ExpiredKeyEvent, OnKeyExpired } from '../../lib';
+import { ExpiredKeyEvent, OnKeyExpired, TaskInfo } from '../../lib';
 import { RedisServer } from '../../tools/redis-server';
 import { EventCollector, freshPrefix, startApp } from '../support/fixture-app';
 import { waitFor } from '../support/wait-for';
@@ -38,15 +38,15 @@ describe('retries and dead letters', () => {
     );
     const { tasks } = fixture;
     try {
-      await tasks.schedule('bill:1', { amount: 5 }, { delay: 0 });
+      const { dueAt } = await tasks.schedule('bill:1', { amount: 5 }, { delay: 0 });
       await flaky.count(3);
       await waitFor(async () => (await tasks.deadLetters()).items.length === 1);
 
       expect(flaky.events.map((e) => e.attempt)).toEqual([1, 2, 3]);
-      // Each retry is due `backoff` after the failure, and its event says so.
+      // Each retry runs `backoff` after the failure; every delivery reports the due time it was scheduled for.
+      expect(flaky.events.map((e) => e.dueAt)).toEqual([dueAt, dueAt, dueAt]);
       for (let i = 1; i < 3; i++) {
-        expect(flaky.events[i].dueAt! - flaky.events[i - 1].firedAt).toBeGreaterThanOrEqual(195);
-        expect(flaky.events[i].firedAt).toBeGreaterThanOrEqual(flaky.events[i].dueAt!);
+        expect(flaky.events[i].firedAt - flaky.events[i - 1].firedAt).toBeGreaterThanOrEqual(195);
       }
       // The handler that succeeded on attempt 1 was not run again.
       expect(steady.events.map((e) => e.attempt)).toEqual([1]);
@@ -104,14 +104,28 @@ describe('retries and dead letters', () => {
     );
     const { tasks } = fixture;
     try {
-      await tasks.schedule('job:1', 1, {
+      const { dueAt } = await tasks.schedule('job:1', 1, {
         delay: 0,
         maxAttempts: 3,
         backoff: { type: 'exponential', delay: 100 },
       });
+      // Waiting for a retry, get() shows the due time it was scheduled for and when the retry runs.
+      const waiting: TaskInfo[] = [];
+      await waitFor(async () => {
+        const task = await tasks.get('job:1');
+        if (task?.state === 'pending' && task.attempt > 0) waiting.push(task);
+        return waiting.length > 0;
+      });
+      const [retry] = waiting;
+      expect(retry.dueAt).toBe(dueAt);
+      const failedDelivery = calls.events[retry.attempt - 1];
+      expect(retry.runAt! - failedDelivery.firedAt).toBeGreaterThanOrEqual(
+        100 * 2 ** (retry.attempt - 1) - 5,
+      );
       await calls.count(3);
+      expect(calls.events.map((e) => e.dueAt)).toEqual([dueAt, dueAt, dueAt]);
       await waitFor(async () => (await tasks.deadLetters({ pattern: 'job:*' })).items.length === 1);
-      const gaps = [1, 2].map((i) => calls.events[i].dueAt! - calls.events[i - 1].firedAt);
+      const gaps = [1, 2].map((i) => calls.events[i].firedAt - calls.events[i - 1].firedAt);
       expect(gaps[0]).toBeGreaterThanOrEqual(95); // 100 * 2^0
       expect(gaps[1]).toBeGreaterThanOrEqual(195); // 100 * 2^1
       expect(gaps[1]).toBeLessThan(1_000);

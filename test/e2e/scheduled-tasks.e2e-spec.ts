@@ -66,6 +66,7 @@ describe('scheduled tasks', () => {
         key: 't:get',
         payload: { v: 1 },
         dueAt,
+        runAt: dueAt,
         attempt: 0,
         state: 'pending',
       });

@@ -7,10 +7,27 @@ import type { RedisServer } from '../../tools/redis-server';
  * something (e.g. `config|set`), which no reply can show.
  */
 export async function commandCalls(client: Redis, command: string): Promise<number> {
+  return commandStat(client, command, 'calls');
+}
+
+/**
+ * How many calls of a command failed or were rejected since the server
+ * started, from `INFO commandstats`. A script that errors (Lua's unpack
+ * limit, a wrong argument) counts here even when its caller swallowed it.
+ */
+export async function failedCalls(client: Redis, command: string): Promise<number> {
+  const [failed, rejected] = await Promise.all([
+    commandStat(client, command, 'failed_calls'),
+    commandStat(client, command, 'rejected_calls'),
+  ]);
+  return failed + rejected;
+}
+
+async function commandStat(client: Redis, command: string, field: string): Promise<number> {
   const info = await client.info('commandstats');
   const line = info.split(/\r?\n/).find((l) => l.startsWith(`cmdstat_${command}:`));
-  const calls = line?.match(/calls=(\d+)/);
-  return calls ? Number(calls[1]) : 0;
+  const value = line?.match(new RegExp(`[:,]${field}=(\\d+)`));
+  return value ? Number(value[1]) : 0;
 }
 
 /** The server's `notify-keyspace-events`, as Redis normalises it (e.g. "Kg" reads back "gK"). */

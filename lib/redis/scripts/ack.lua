@@ -11,21 +11,19 @@
 
   Returns: how many were acknowledged.
 ]]
--- @include record
+-- @include record, chunks
 
 local keys = {}
 for i = 1, #ARGV, 2 do keys[#keys + 1] = ARGV[i] end
 if #keys == 0 then return 0 end
 
-local states = redis.call('HMGET', KEYS[2], unpack(keys))
+local states = hmgetAll(KEYS[2], keys)
 local acked = {}
 for i, key in ipairs(keys) do
   local _, token = parseState(states[i])
   if token ~= '' and token == ARGV[i * 2] then acked[#acked + 1] = key end
 end
-if #acked > 0 then
-  redis.call('HDEL', KEYS[1], unpack(acked))
-  redis.call('HDEL', KEYS[2], unpack(acked))
-  redis.call('ZREM', KEYS[3], unpack(acked))
-end
+callChunked('HDEL', KEYS[1], acked)
+callChunked('HDEL', KEYS[2], acked)
+callChunked('ZREM', KEYS[3], acked)
 return #acked

@@ -3,19 +3,29 @@
   from the due index, gives each a fresh claim token and a lease, and counts the
   delivery. Atomic, so two instances racing for the same task never both win.
 
-  KEYS[1] due     zset  key -> due time
+  The caller's cursor marks how far it has already looked past due tasks it
+  cannot handle, so a crowd of tasks that no handler of the caller matches is
+  inspected once, not on every claim. The claim raises the shard's floor to
+  its "now", and no entry is ever indexed below the floor (due-index.lua), so
+  nothing can appear behind a cursor that stops short of that millisecond.
+
+  KEYS[1] due     zset  key -> moment the task becomes claimable
   KEYS[2] tasks   hash  key -> record
   KEYS[3] state   hash  key -> state
   KEYS[4] active  zset  key -> lease expiry
   KEYS[5] seq     string claim token counter
+  KEYS[6] floor   string lowest score a new due entry may get (due-index.lua)
   ARGV[1] most tasks to claim
   ARGV[2] lease ms
-  ARGV[3] offset: due entries to skip (ones this caller already found it cannot handle)
-  ARGV[4] most due entries to inspect
-  ARGV[5..] patterns (Redis glob) the caller has handlers for
+  ARGV[3] cursor score, or "" for none: resume after the cursor member
+  ARGV[4] cursor member (a due entry the caller cannot handle)
+  ARGV[5] most due entries to inspect
+  ARGV[6..] patterns (Redis glob) the caller has handlers for
 
-  Returns: { now, soonest future due time or nil, skipped, exhausted (1|0), first token,
+  Returns: { now, soonest future due time or false, cursor score or false,
+             cursor member or false, exhausted (1|0), first token,
              then per claimed task 3 values: key, state before the claim (or false), record }
+           The cursor is the caller's new one (unchanged when nothing new was passed over).
            The n-th task returned holds token first token + n - 1; the caller derives
            attempt, recovery flag and finished handlers from the state before.
 
@@ -23,21 +33,40 @@
   more values per task into a Lua table and a RESP reply is a large part of the
   cost of draining a burst.
 ]]
--- @include clock, record, glob
+-- @include clock, record, glob, chunks, due-index
 
 local now = redisNowMs()
 local want = tonumber(ARGV[1])
 local lease = tonumber(ARGV[2])
-local scanLimit = tonumber(ARGV[4])
-local candidates = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', tonumber(ARGV[3]), scanLimit)
+local cursorScore, cursorMember = ARGV[3], ARGV[4]
+local scanLimit = tonumber(ARGV[5])
+if indexFloor(KEYS[6], now) == now then redis.call('SET', KEYS[6], now) end
+
+-- Entries after the cursor, WITHSCORES (member, score, member, score, ...).
+local candidates
+local rank = cursorScore ~= '' and redis.call('ZRANK', KEYS[1], cursorMember)
+if rank and redis.call('ZSCORE', KEYS[1], cursorMember) == cursorScore then
+  candidates = redis.call('ZRANGE', KEYS[1], rank + 1, rank + scanLimit, 'WITHSCORES')
+else
+  -- The cursor's entry is gone (claimed, cancelled, moved): resume from its score, inclusive.
+  local from = cursorScore ~= '' and cursorScore or '-inf'
+  candidates = redis.call('ZRANGEBYSCORE', KEYS[1], from, now, 'WITHSCORES', 'LIMIT', 0, scanLimit)
+end
 
 local matchers = {}
-for i = 5, #ARGV do matchers[#matchers + 1] = globMatcher(ARGV[i]) end
+for i = 6, #ARGV do matchers[#matchers + 1] = globMatcher(ARGV[i]) end
 
-local picked, skipped, stoppedEarly = {}, 0, false
-for _, key in ipairs(candidates) do
+-- Exhausted: nothing due is left behind what was inspected (a future entry or the index's end was reached).
+local picked, exhausted = {}, #candidates < scanLimit * 2 and 1 or 0
+local newCursorScore, newCursorMember = false, false
+for i = 1, #candidates, 2 do
+  local key, score = candidates[i], tonumber(candidates[i + 1])
+  if score > now then
+    exhausted = 1
+    break
+  end
   if #picked >= want then
-    stoppedEarly = true
+    exhausted = 0
     break
   end
   local matches = false
@@ -47,18 +76,23 @@ for _, key in ipairs(candidates) do
       break
     end
   end
-  if matches then picked[#picked + 1] = key else skipped = skipped + 1 end
+  if matches then
+    picked[#picked + 1] = key
+  elseif score < now then
+    -- Entries of the current millisecond are looked at again next time: a task
+    -- written later in this millisecond may still sort before them.
+    newCursorScore, newCursorMember = candidates[i + 1], key
+  end
 end
 
-local exhausted = (not stoppedEarly and #candidates < scanLimit) and 1 or 0
-local result = { now, false, skipped, exhausted, 0 }
+local result = { now, false, newCursorScore, newCursorMember, exhausted, 0 }
 
 if #picked > 0 then
-  local records = redis.call('HMGET', KEYS[2], unpack(picked))
-  local states = redis.call('HMGET', KEYS[3], unpack(picked))
+  local records = hmgetAll(KEYS[2], picked)
+  local states = hmgetAll(KEYS[3], picked)
   local firstToken = redis.call('INCRBY', KEYS[5], #picked) - #picked + 1
-  result[5] = firstToken
-  redis.call('ZREM', KEYS[1], unpack(picked))
+  result[6] = firstToken
+  callChunked('ZREM', KEYS[1], picked)
   local leases, newStates = {}, {}
   local token = firstToken
   for i, key in ipairs(picked) do
@@ -81,10 +115,8 @@ if #picked > 0 then
       result[#result + 1] = record
     end
   end
-  if #leases > 0 then
-    redis.call('ZADD', KEYS[4], unpack(leases))
-    redis.call('HSET', KEYS[3], unpack(newStates))
-  end
+  callChunked('ZADD', KEYS[4], leases, 2)
+  callChunked('HSET', KEYS[3], newStates, 2)
 end
 
 local upcoming = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf', 'LIMIT', 0, 1, 'WITHSCORES')

@@ -1,14 +1,15 @@
 --[[
   Takes over deliveries whose lease ran out (their instance died or stalled):
-  each is due again now, flagged so its next delivery reports source
-  "recovery"; one that has used up its attempts is dead-lettered instead, so a
+  each is claimable again now (its record keeps the due time it was scheduled
+  for), flagged so its next delivery reports source "recovery"; one that has used up its attempts is dead-lettered instead, so a
   task that always kills its process ends there rather than looping.
 
-  KEYS[1] due     zset  key -> due time
+  KEYS[1] due     zset  key -> moment the task becomes claimable
   KEYS[2] tasks   hash  key -> record
   KEYS[3] state   hash  key -> state
   KEYS[4] active  zset  key -> lease expiry
   KEYS[5] dead    hash  key -> dead letter
+  KEYS[6] floor   string lowest score a new due entry may get (due-index.lua)
   ARGV[1] most leases to take over
   ARGV[2] module default of maxAttempts
   ARGV[3] error message for dead letters, JSON-encoded
@@ -16,15 +17,16 @@
 
   Returns: { taken over, dead-lettered }
 ]]
--- @include clock, wake, record
+-- @include clock, wake, record, chunks, due-index
 
 local now = redisNowMs()
 local expired = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
 if #expired == 0 then return { 0, 0 } end
 
 local soonest = soonestFutureDue(KEYS[1], now)
-local records = redis.call('HMGET', KEYS[2], unpack(expired))
-local states = redis.call('HMGET', KEYS[3], unpack(expired))
+local claimableAt = indexFloor(KEYS[6], now)
+local records = hmgetAll(KEYS[2], expired)
+local states = hmgetAll(KEYS[3], expired)
 local requeued, dead = 0, 0
 for i, key in ipairs(expired) do
   local record = records[i]
@@ -38,11 +40,10 @@ for i, key in ipairs(expired) do
     dead = dead + 1
   else
     redis.call('HSET', KEYS[3], key, formatState(attempt, '', 'r', done))
-    redis.call('HSET', KEYS[2], key, withDueAt(record, now))
-    redis.call('ZADD', KEYS[1], now, key)
+    redis.call('ZADD', KEYS[1], claimableAt, key)
     requeued = requeued + 1
   end
 end
-redis.call('ZREM', KEYS[4], unpack(expired))
-if requeued > 0 then wakeIfSooner(ARGV[4], now, soonest) end
+callChunked('ZREM', KEYS[4], expired)
+if requeued > 0 then wakeIfSooner(ARGV[4], claimableAt, soonest) end
 return { requeued, dead }

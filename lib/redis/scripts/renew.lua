@@ -9,14 +9,14 @@
 
   Returns: how many leases were extended.
 ]]
--- @include clock, record
+-- @include clock, record, chunks
 
 local leaseUntil = redisNowMs() + tonumber(ARGV[1])
 local keys = {}
 for i = 2, #ARGV, 2 do keys[#keys + 1] = ARGV[i] end
 if #keys == 0 then return 0 end
 
-local states = redis.call('HMGET', KEYS[1], unpack(keys))
+local states = hmgetAll(KEYS[1], keys)
 local leases = {}
 for i, key in ipairs(keys) do
   local _, token = parseState(states[i])
@@ -25,5 +25,7 @@ for i, key in ipairs(keys) do
     leases[#leases + 1] = key
   end
 end
-if #leases > 0 then redis.call('ZADD', KEYS[2], 'XX', unpack(leases)) end
+forChunks(leases, 2, function(first, last)
+  redis.call('ZADD', KEYS[2], 'XX', unpack(leases, first, last))
+end)
 return #leases / 2

@@ -3,21 +3,23 @@
   replacing whatever task of that key exists: pending, in flight (its running
   handler's acknowledgement then no longer applies) or dead-lettered.
 
-  KEYS[1] due     zset  key -> due time (ms, Redis clock)
+  KEYS[1] due     zset  key -> moment the task becomes claimable (ms, Redis clock)
   KEYS[2] tasks   hash  key -> record
   KEYS[3] state   hash  key -> state
   KEYS[4] active  zset  key -> lease expiry
   KEYS[5] dead    hash  key -> dead letter
+  KEYS[6] floor   string lowest score a new due entry may get (due-index.lua)
   ARGV[1] wake channel
   ARGV[2..] per task, 4 values: key, timing ("d<delay ms>" | "a<epoch ms>"),
             header "<maxAttempts>|<backoff>|", payload JSON ("" for none)
 
   Returns: the due time of each task, in ARGV order.
 ]]
--- @include clock, wake
+-- @include clock, wake, chunks, due-index
 
 local now = redisNowMs()
 local soonest = soonestFutureDue(KEYS[1], now)
+local floor = indexFloor(KEYS[6], now)
 local dues, scores, records, keys = {}, {}, {}, {}
 local earliest = nil
 
@@ -28,19 +30,20 @@ for i = 2, #ARGV, 4 do
   if string.byte(timing, 1) == 100 then due = now + due end -- 'd': a delay from now
   dues[#dues + 1] = due
   keys[#keys + 1] = key
-  scores[#scores + 1] = due
+  local score = indexScore(due, floor)
+  scores[#scores + 1] = score
   scores[#scores + 1] = key
   records[#records + 1] = key
   records[#records + 1] = ARGV[i + 2] .. due .. '|' .. ARGV[i + 3]
-  if earliest == nil or due < earliest then earliest = due end
+  if earliest == nil or score < earliest then earliest = score end
 end
 
 if #keys > 0 then
-  redis.call('ZREM', KEYS[4], unpack(keys))
-  redis.call('HDEL', KEYS[3], unpack(keys))
-  redis.call('HDEL', KEYS[5], unpack(keys))
-  redis.call('HSET', KEYS[2], unpack(records))
-  redis.call('ZADD', KEYS[1], unpack(scores))
+  callChunked('ZREM', KEYS[4], keys)
+  callChunked('HDEL', KEYS[3], keys)
+  callChunked('HDEL', KEYS[5], keys)
+  callChunked('HSET', KEYS[2], records, 2)
+  callChunked('ZADD', KEYS[1], scores, 2)
   wakeIfSooner(ARGV[1], earliest, soonest)
 end
 return dues

@@ -24,3 +24,7 @@ end
 local function withDueAt(record, due)
   return (string.gsub(record, '^([^|]*|[^|]*|)%d+|', '%1' .. due .. '|', 1))
 end
+
+local function recordDueAt(record)
+  return tonumber(string.match(record, '^[^|]*|[^|]*|(%d+)|'))
+end
