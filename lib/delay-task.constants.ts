@@ -6,7 +6,7 @@ export const ON_KEY_EXPIRED_METADATA = 'nestjs-delay-task:on-key-expired';
  * that carry it, so two library versions sharing one Redis never run each
  * other's scripts.
  */
-export const SCRIPT_VERSION = 1;
+export const SCRIPT_VERSION = 2;
 
 /**
  * How long one instance holds the right to handle a plain expired key with

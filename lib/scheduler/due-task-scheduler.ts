@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { CLAIM_SCAN_LIMIT } from '../delay-task.constants';
 import { ExpiredKeySource } from '../interfaces/expired-key-event.interface';
-import { ClaimCursor, ClaimResult, TaskStore } from '../redis/task-store';
+import { ClaimCursor, ClaimedTask, ClaimResult, TaskStore } from '../redis/task-store';
 import { InFlight } from './in-flight';
 import { RedisClock } from './redis-clock';
 import { TaskRunner } from './task-runner';
@@ -13,6 +13,11 @@ export interface SchedulerSettings {
   leaseMs: number;
   maxAttempts: number;
   sweepIntervalMs: number;
+}
+
+/** A sequence of claims through one shard's due index, and how far it has looked. */
+interface Walk {
+  cursor: ClaimCursor | null;
 }
 
 /** Longest a timer is set for; Node's setTimeout overflows past 2^31 - 1 ms. */
@@ -49,7 +54,14 @@ export class DueTaskScheduler {
    * handle (a rolling deploy's new patterns, a removed handler): such a crowd
    * is inspected once, not by every claim.
    */
-  private readonly cursors: Array<ClaimCursor | null>;
+  private readonly walks: Walk[];
+  /**
+   * Per shard, a second walk through that crowd, one claim per sweep, from
+   * the start to the end and over again: whatever came to sit behind a walk's
+   * cursor all the same (a past due time written by an older version of the
+   * module, which indexes it as it is) is found within crowd / 1,000 sweeps.
+   */
+  private readonly patrols: Walk[];
 
   constructor(
     private readonly store: TaskStore,
@@ -59,7 +71,8 @@ export class DueTaskScheduler {
     private readonly settings: SchedulerSettings,
   ) {
     this.batchSize = Math.max(1, Math.ceil(settings.concurrency / 2));
-    this.cursors = store.keys.shards.map(() => null);
+    this.walks = store.keys.shards.map(() => ({ cursor: null }));
+    this.patrols = store.keys.shards.map(() => ({ cursor: null }));
   }
 
   /** Claims whatever is due now and arms the timer; resolves once armed. */
@@ -86,7 +99,7 @@ export class DueTaskScheduler {
    * had not caught up).
    */
   catchUp(): void {
-    this.cursors.fill(null);
+    for (const walk of this.walks) walk.cursor = null;
     void this.drain('recovery');
   }
 
@@ -110,7 +123,29 @@ export class DueTaskScheduler {
     } catch (error) {
       this.logger.warn(`Recovery sweep failed, will retry: ${String(error)}`);
     }
-    await this.drain('recovery');
+    await Promise.all([this.drain('recovery'), this.patrol()]);
+  }
+
+  /** One claim per shard along the patrol's walk, where a crowd this instance cannot handle exists. */
+  private async patrol(): Promise<void> {
+    await Promise.all(
+      this.patrols.map(async (patrol, shard) => {
+        // No crowd: every drain looks from the start of the index anyway.
+        if (this.walks[shard].cursor === null) {
+          patrol.cursor = null;
+          return;
+        }
+        const room = this.room();
+        if (room <= 0 || this.stopped) return;
+        try {
+          const result = await this.claim(shard, room, patrol);
+          if (result.exhausted) patrol.cursor = null;
+          this.deliver(result.tasks, 'recovery');
+        } catch (error) {
+          this.logger.warn(`Claiming due tasks failed, the sweep will retry: ${String(error)}`);
+        }
+      }),
+    );
   }
 
   private arm(dueAt: number | null): void {
@@ -181,7 +216,8 @@ export class DueTaskScheduler {
     let room = await this.roomOnceClaimsSettle();
     // Due tasks may be left behind only for lack of room, never once a claim found the shard exhausted.
     let starved = room <= 0;
-    let pending = starved ? null : this.claim(shard, room);
+    const walk = this.walks[shard];
+    let pending = starved ? null : this.claim(shard, room, walk);
     while (pending) {
       const result = await pending;
       pending = null;
@@ -190,16 +226,14 @@ export class DueTaskScheduler {
       }
       const more = !result.exhausted && !this.stopped;
       room = this.room() - result.tasks.length;
-      if (more && room > 0) pending = this.claim(shard, room);
-      for (const task of result.tasks) {
-        this.deliveries.track(this.runner.run(task, source), this.onDeliveryEnd);
-      }
+      if (more && room > 0) pending = this.claim(shard, room, walk);
+      this.deliver(result.tasks, source);
       if (more && !pending) {
         await new Promise((resolve) => setImmediate(resolve));
         room = await this.roomOnceClaimsSettle();
         if (this.stopped) break;
         starved = room <= 0;
-        if (!starved) pending = this.claim(shard, room);
+        if (!starved) pending = this.claim(shard, room, walk);
       }
     }
     // Full of running deliveries: the refill (onDeliveryEnd) claims the rest.
@@ -223,12 +257,18 @@ export class DueTaskScheduler {
     return this.settings.concurrency - this.deliveries.size - this.reserved;
   }
 
+  private deliver(tasks: readonly ClaimedTask[], source: ExpiredKeySource): void {
+    for (const task of tasks) {
+      this.deliveries.track(this.runner.run(task, source), this.onDeliveryEnd);
+    }
+  }
+
   /**
-   * Claims up to one batch from where the shard's cursor stands; the room it
-   * asks for stays reserved until the reply is in. One claim per shard is in
-   * flight at a time, so cursor updates arrive in order.
+   * Claims up to one batch from where `walk`'s cursor stands, and moves the
+   * cursor on; the room it asks for stays reserved until the reply is in. A
+   * walk has one claim in flight at a time, so its cursor moves in order.
    */
-  private async claim(shard: number, room: number): Promise<ClaimResult> {
+  private async claim(shard: number, room: number, walk: Walk): Promise<ClaimResult> {
     const want = Math.min(room, this.batchSize);
     this.reserved += want;
     try {
@@ -237,12 +277,12 @@ export class DueTaskScheduler {
         shard,
         want,
         this.settings.leaseMs,
-        this.cursors[shard],
+        walk.cursor,
         CLAIM_SCAN_LIMIT,
         this.settings.patterns,
       );
       this.clock.observe(result.now, sentAt, Date.now());
-      this.cursors[shard] = result.cursor;
+      walk.cursor = result.cursor;
       return result;
     } finally {
       this.reserved -= want;

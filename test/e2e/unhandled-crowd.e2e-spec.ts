@@ -4,6 +4,8 @@
  * looks past such a crowd once, not on every claim. Nothing in the crowd is
  * lost, and a task moved into the past behind it is still found at once.
  */
+import IORedis from 'ioredis';
+import { TaskKeys } from '../../lib/redis/task-keys';
 import { TaskStore } from '../../lib/redis/task-store';
 import {
   collectingHandler,
@@ -77,6 +79,34 @@ describe('a crowd of overdue tasks no instance handles', () => {
     expect(new Set(orphans.events.map((e) => e.key)).size).toBe(CROWD);
     expect(orphans.events.every((e) => e.source === 'recovery' || e.source === 'timer')).toBe(true);
   }, 60_000);
+
+  it('still finds a task indexed behind the crowd, as an older version of the module writes a past due time', async () => {
+    const prefix = freshPrefix();
+    const webTier = await suite.webTier(prefix);
+    const crowd = 3_000;
+    await webTier.tasks.scheduleMany(
+      Array.from({ length: crowd }, (_, n) => ({ key: `orphan:${n}`, payload: n, delay: 0 })),
+    );
+    const orders = new EventCollector();
+    await startHandler(prefix, 'order:*', orders);
+    // The first drain has looked past the crowd. Now a task due an hour ago lands before it,
+    // the way the previous data layout indexed a past due time: as it is.
+    const shard = new TaskKeys(prefix, 1).shards[0];
+    const dueAt = Date.now() - 3_600_000;
+    const admin = new IORedis(suite.redis.url);
+    try {
+      await admin
+        .multi()
+        .hset(shard.tasks, 'order:old', `||${dueAt}|"old"`)
+        .zadd(shard.due, dueAt, 'order:old')
+        .exec();
+    } finally {
+      admin.disconnect();
+    }
+    // The patrol walks the crowd, 1,000 entries a sweep (one a second).
+    const event = await orders.forKey('order:old', 15_000);
+    expect(event).toMatchObject({ payload: 'old', dueAt, attempt: 1 });
+  });
 
   function startHandler(
     prefix: string,
