@@ -10,7 +10,9 @@ import type { ConsumerProcess } from './consumer-process';
 import { FireLog } from './fire-log';
 import { BenchTask, Endpoint, Mechanism, MechanismSettings, taskKey } from './mechanisms/mechanism';
 import { dataMemory } from './redis-memory';
+import { ScriptCost, scriptCostBetween, scriptCounters } from './script-cost';
 import { LatenessSummary, summarize } from './stats';
+import { loadUnhandledCrowd } from './unhandled-crowd';
 import { fillVolatileKeys } from './volatile-fill';
 import type { Workload } from './workloads';
 
@@ -30,11 +32,15 @@ export interface CaseResult {
   scheduleRate: number;
   /** Growth of Redis' data memory from scheduling, per task; unset if a task could have fired meanwhile. */
   bytesPerTask?: number;
-  /** Burst only: delivered tasks per second from the due instant to the last delivery. */
+  /** Tasks all due at once only: delivered tasks per second from the due instant to the last delivery. */
   drainRate?: number;
   drainMs?: number;
   /** Handler runs per consumer process (multi-instance cases). */
   perInstance?: readonly number[];
+  /** Tasks the mechanism still held pending at the end (cases beside unhandled tasks). */
+  pendingAfter?: number;
+  /** Lua scripts run from scheduling to the end of the case (slow-handler cases). */
+  scripts?: ScriptCost;
   notes: string[];
   /** Set when the case could not run to the end. */
   error?: string;
@@ -60,6 +66,20 @@ export const LEAD_SAFETY = 2;
 /** How long a case waits for the connections of the one before to be gone. */
 const LINGER_TIMEOUT_MS = 5_000;
 
+/** The module's default `sweepIntervalMs`, which the bench leaves as it is. */
+const SWEEP_INTERVAL_MS = 1_000;
+
+/**
+ * How long after the last first delivery the bench keeps counting handler
+ * runs of a slow-handler workload. A delivery whose lease lapses is taken over
+ * once the lease has run out and the sweep has found it: as late as the end of
+ * its handler, plus a lease, plus a sweep interval.
+ */
+export function duplicateWatchMs(workload: Workload): number {
+  const { tuning } = workload;
+  return tuning ? tuning.handlerMs + tuning.leaseMs + SWEEP_INTERVAL_MS : 0;
+}
+
 /**
  * Waits until only the admin connection is left, so that no earlier case's
  * traffic, nor the freeing of its connections, leaks into this case's figures.
@@ -77,9 +97,9 @@ async function awaitOtherClientsGone(admin: Redis, notes: string[]): Promise<voi
   }
 }
 
-/** Empties the bench server and applies the case's Redis settings. */
+/** Empties the bench server, applies the case's Redis settings and loads its crowd, if any. */
 async function prepareServer(
-  admin: Redis,
+  { admin, url }: CaseContext,
   workload: Workload,
   mechanism: Mechanism,
   notes: string[],
@@ -92,6 +112,12 @@ async function prepareServer(
     const ms = await fillVolatileKeys(admin, workload.volatileKeys);
     notes.push(
       `loaded ${workload.volatileKeys.toLocaleString('en-US')} volatile keys in ${(ms / 1000).toFixed(1)} s`,
+    );
+  }
+  if (workload.unhandledTasks > 0) {
+    const ms = await loadUnhandledCrowd(mechanism, url, workload.unhandledTasks);
+    notes.push(
+      `loaded ${workload.unhandledTasks.toLocaleString('en-US')} unhandled overdue tasks in ${(ms / 1000).toFixed(1)} s`,
     );
   }
 }
@@ -120,14 +146,22 @@ async function openConsumers(
 ): Promise<Endpoint> {
   if (workload.instances === 0) {
     // One instance in the bench process both schedules and handles, as a typical app does.
-    return mechanism.open(ctx.url, (index, firedAt) => log.record(index, firedAt, 0));
+    return mechanism.open(
+      ctx.url,
+      (index, firedAt) => log.record(index, firedAt, 0),
+      workload.tuning,
+    );
   }
   const consumers = ctx.consumers.acquire(workload.instances);
   started.push(...consumers);
   await Promise.all(
     consumers.map((consumer, instance) =>
-      consumer.start(mechanism.id, ctx.settings, ctx.url, (index, firedAt) =>
-        log.record(index, firedAt, instance),
+      consumer.start(
+        mechanism.id,
+        ctx.settings,
+        ctx.url,
+        (index, firedAt) => log.record(index, firedAt, instance),
+        workload.tuning,
       ),
     ),
   );
@@ -154,6 +188,8 @@ async function runMeasured(
     const due = dueTimes(workload, leadMs);
     const firstDue = due[0];
     const lastDue = due[due.length - 1];
+    const scriptsBefore =
+      workload.kind === 'in-flight' ? await scriptCounters(ctx.admin) : undefined;
     const start = now();
     await scheduler.schedule(tasksDueAt(due));
     const end = now();
@@ -174,7 +210,18 @@ async function runMeasured(
     const complete = await log.whenComplete(lastDue + workload.waitMs - now());
     if (!complete)
       notes.push(`stopped waiting ${workload.waitMs / 1000} s after the last due time`);
-    await sleep(ctx.settleMs);
+    await sleep(ctx.settleMs + duplicateWatchMs(workload));
+    if (scriptsBefore)
+      result.scripts = scriptCostBetween(scriptsBefore, await scriptCounters(ctx.admin));
+    if (workload.unhandledTasks > 0 && scheduler.pendingCount) {
+      // Once every handled task is delivered and acknowledged, what is left pending is the crowd.
+      result.pendingAfter = await scheduler.pendingCount();
+      notes.push(
+        result.pendingAfter === workload.unhandledTasks
+          ? `all ${workload.unhandledTasks.toLocaleString('en-US')} unhandled tasks still pending after the case`
+          : `pending after the case: ${result.pendingAfter.toLocaleString('en-US')}, expected the ${workload.unhandledTasks.toLocaleString('en-US')} unhandled tasks`,
+      );
+    }
     // Consumer processes report their last fires while stopping: stop them before reading the log.
     await Promise.all(consumers.map((consumer) => consumer.stop()));
 
@@ -183,7 +230,8 @@ async function runMeasured(
     result.samples = log.lateness(due);
     result.lateness = summarize(result.samples);
     if (log.stray > 0) notes.push(`${log.stray} deliveries of keys that were not scheduled`);
-    if (workload.kind === 'burst' && log.distinct > 0) {
+    // Every task due at once: how fast they were drained.
+    if (workload.spreadMs === 0 && log.distinct > 0) {
       result.drainMs = log.lastFirstFire - firstDue;
       result.drainRate = (log.distinct * 1000) / Math.max(result.drainMs, 0.001);
     }
@@ -216,7 +264,7 @@ export async function runCase(
     notes,
   };
   try {
-    await prepareServer(ctx.admin, workload, mechanism, notes);
+    await prepareServer(ctx, workload, mechanism, notes);
     return { ...base, ...(await runMeasured(mechanism, workload, ctx, notes)) };
   } catch (error) {
     return { ...base, error: error instanceof Error ? error.message : String(error) };

@@ -6,7 +6,12 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import type { FromWorker, ToWorker } from './drain-protocol';
-import type { FireListener, MechanismId, MechanismSettings } from './mechanisms/mechanism';
+import type {
+  ConsumerTuning,
+  FireListener,
+  MechanismId,
+  MechanismSettings,
+} from './mechanisms/mechanism';
 
 /** Covers the first start, which loads (and, under ts-node, compiles) every mechanism. */
 const READY_TIMEOUT_MS = 60_000;
@@ -63,10 +68,14 @@ export class ConsumerProcess {
     settings: MechanismSettings,
     url: string,
     onFire: FireListener,
+    tuning?: ConsumerTuning,
   ): Promise<void> {
     this.onFire = onFire;
     this.started = true;
-    const reply = await this.request({ type: 'start', mechanism, settings, url }, READY_TIMEOUT_MS);
+    const reply = await this.request(
+      { type: 'start', mechanism, settings, url, tuning },
+      READY_TIMEOUT_MS,
+    );
     if (reply?.type === 'ready') return;
     throw new Error(
       reply?.type === 'failed'

@@ -3,10 +3,16 @@
  * process hosts one mechanism endpoint at a time and answers every request
  * with exactly one reply: 'start' → 'ready' | 'failed', 'stop' → 'stopped'.
  */
-import type { MechanismId, MechanismSettings } from './mechanisms/mechanism';
+import type { ConsumerTuning, MechanismId, MechanismSettings } from './mechanisms/mechanism';
 
 export type ToWorker =
-  | { type: 'start'; mechanism: MechanismId; settings: MechanismSettings; url: string }
+  | {
+      type: 'start';
+      mechanism: MechanismId;
+      settings: MechanismSettings;
+      url: string;
+      tuning?: ConsumerTuning;
+    }
   | { type: 'stop' };
 
 export type FromWorker =

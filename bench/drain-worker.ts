@@ -38,10 +38,14 @@ async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<voi
   try {
     calibrateClock();
     const mechanism = await loadMechanism(message.mechanism, message.settings);
-    endpoint = await mechanism.open(message.url, (index, time) => {
-      indices.push(index);
-      firedAt.push(time);
-    });
+    endpoint = await mechanism.open(
+      message.url,
+      (index, time) => {
+        indices.push(index);
+        firedAt.push(time);
+      },
+      message.tuning,
+    );
     await send({ type: 'ready' });
   } catch (error) {
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);

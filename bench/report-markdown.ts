@@ -1,11 +1,13 @@
 /** Renders bench/RESULTS.md: environment, the module's targets, every run, notes and method. */
-import { CaseResult, LEAD_SAFETY } from './case-runner';
+import { CaseResult, duplicateWatchMs, LEAD_SAFETY } from './case-runner';
 import type { Environment } from './environment';
 import { formatInt, formatMs } from './format';
 import { table } from './markdown-table';
 import { ClusterRun, renderClusterSection } from './report-cluster';
-import type { Mechanism } from './mechanisms/mechanism';
+import type { Mechanism, MechanismId } from './mechanisms/mechanism';
+import { describeScriptCost } from './script-cost';
 import { checkTargets } from './targets';
+import { OVERDUE_BY_MS, UNHANDLED_KEY_PREFIX } from './unhandled-crowd';
 import type { Workload } from './workloads';
 
 export interface ReportInput {
@@ -55,6 +57,7 @@ function notesOf(results: readonly CaseResult[]): string[] {
       notes.push(`handler runs per instance: ${r.perInstance.map(formatInt).join(' + ')}`);
     if (r.drainMs !== undefined)
       notes.push(`last task delivered ${formatMs(r.drainMs)} ms after the due instant`);
+    if (r.scripts) notes.push(`Lua over the case: ${describeScriptCost(r.scripts, r.scheduled)}`);
     if (r.lateness.early > 0)
       notes.push(
         `**${formatInt(r.lateness.early)} delivered before their due time** (earliest ${formatMs(r.lateness.min)} ms)`,
@@ -68,17 +71,41 @@ function notesOf(results: readonly CaseResult[]): string[] {
   return lines;
 }
 
-function workloadLine(w: Workload): string {
+/** What else the database holds during the case, as a clause of its line. */
+function crowdOf(w: Workload): string {
+  const parts: string[] = [];
+  if (w.volatileKeys)
+    parts.push(
+      `${formatInt(w.volatileKeys)} unrelated keys with a 1-hour TTL in the same database`,
+    );
+  if (w.unhandledTasks)
+    parts.push(
+      `${formatInt(w.unhandledTasks)} overdue tasks no running instance handles (\`${UNHANDLED_KEY_PREFIX}<i>\`, each due ${OVERDUE_BY_MS / 1000} s before it was scheduled, through \`scheduleMany\` from an instance with no handler, before the handling instance starts; their loading counts in neither the scheduling rate nor the memory figure, and all of them must still be pending at the end)`,
+    );
+  return parts.map((part) => `, ${part}`).join('');
+}
+
+function workloadLine(w: Workload, labelOf: (id: MechanismId) => string): string {
   const where =
     w.instances === 0
       ? 'consumer in the bench process'
       : `${w.instances} consumer process${w.instances > 1 ? 'es' : ''}, scheduling from the bench process`;
   const wait = `wait bounded at ${w.waitMs / 1000} s after the last due time`;
+  const only = w.restrictedTo
+    ? ` Runs on ${w.restrictedTo.mechanisms.map(labelOf).join(', ')} only: ${w.restrictedTo.reason}.`
+    : '';
   switch (w.kind) {
     case 'timing':
-      return `- **${w.title}**: ${formatInt(w.tasks)} tasks due evenly over ${w.spreadMs / 1000} s, Redis hz ${w.hz}${w.volatileKeys ? `, ${formatInt(w.volatileKeys)} unrelated keys with a 1-hour TTL in the same database` : ''}; ${where}; ${wait}.`;
+      return `- **${w.title}**: ${formatInt(w.tasks)} tasks due evenly over ${w.spreadMs / 1000} s, Redis hz ${w.hz}${crowdOf(w)}; ${where}; ${wait}.${w.baselineId ? ` Judged against \`${w.baselineId}\` of the same run.` : ''}${only}`;
     case 'burst':
       return `- **${w.title}**: ${formatInt(w.tasks)} tasks all due at the same millisecond, Redis hz ${w.hz}; ${where}; ${wait}. Drain throughput = tasks delivered / (time the last one was first delivered − due instant).`;
+    case 'in-flight': {
+      const tuning = w.tuning;
+      const handlers = tuning
+        ? `, each handler resolving ${formatInt(tuning.handlerMs)} ms after it starts, module \`concurrency\` ${formatInt(tuning.concurrency)} and \`leaseMs\` ${formatInt(tuning.leaseMs)} (so every lease is renewed while its handler runs)`
+        : '';
+      return `- **${w.title}**: ${formatInt(w.tasks)} tasks all due at the same millisecond${handlers}, Redis hz ${w.hz}; ${where}; ${wait}. Handler runs are counted for ${duplicateWatchMs(w) / 1000} s more after the last first delivery (a handler, a lease and a sweep interval), so a lease that lapsed shows up as a duplicate. Lua cost = \`INFO commandstats\` EVALSHA and EVAL from scheduling to the end of that watch, over the tasks.${only}`;
+    }
   }
 }
 
@@ -120,10 +147,10 @@ export function renderMarkdown(input: ReportInput): string {
 /** Targets, results, notes and method of the workloads run on the bench's own Redis server. */
 function singleServerSections(input: ReportInput): string[] {
   const quick = input.env.mode === 'quick';
-  const targets = checkTargets(input.results, input.mechanisms);
+  const targets = checkTargets(input.workloads, input.results, input.mechanisms);
   const out: string[] = [];
 
-  out.push('## nestjs-delay-task against the targets of issue 4', '');
+  out.push('## nestjs-delay-task against the targets of issue 4 and the hardening issue', '');
   out.push(
     `Each verdict covers every run of nestjs-delay-task${quick ? ', here on the scaled-down quick workloads' : ''}; figures are ranges over runs (and over hz where the target spans both). The other mechanisms were measured in the same run on the same server; the last column is what the issue measured for them on a machine of this kind (Redis 7.0.15, BullMQ 6.7.0).`,
     '',
@@ -174,7 +201,8 @@ function singleServerSections(input: ReportInput): string[] {
   const notes = notesOf(input.results);
   if (notes.length) out.push('## Notes', '', ...notes, '');
 
-  out.push('## Workloads', '', ...input.workloads.map(workloadLine), '');
+  const labelOf = (id: MechanismId) => input.mechanisms.find((m) => m.id === id)?.label ?? id;
+  out.push('## Workloads', '', ...input.workloads.map((w) => workloadLine(w, labelOf)), '');
   out.push(
     '## Settings',
     '',

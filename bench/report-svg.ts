@@ -4,13 +4,14 @@
  * p50, p90, p99 and max as layered horizontal bars on a log axis, so each bar
  * reads "this share of the scheduled tasks fired within this long". Tasks
  * never delivered count as infinitely late, so a lossy mechanism cannot look
- * punctual on the few tasks it did deliver.
+ * punctual on the few tasks it did deliver. A workload has a row only for the
+ * mechanisms it runs on.
  */
 import type { CaseResult } from './case-runner';
 import { formatInt, formatMs } from './format';
 import type { Mechanism, MechanismId } from './mechanisms/mechanism';
 import { LatenessSummary, summarize } from './stats';
-import type { Workload } from './workloads';
+import { runsOn, Workload } from './workloads';
 
 const AXIS_MIN_MS = 0.1;
 const AXIS_MAX_MS = 100_000;
@@ -130,11 +131,13 @@ export function renderSvg(
   const body: string[] = [];
   let y = TOP;
   for (const workload of workloads) {
+    const applicable = mechanisms.filter((m) => runsOn(workload, m.id));
+    if (applicable.length === 0) continue;
     body.push(
       `<text x="${LABEL_X}" y="${y + 12}" class="group">${escapeXml(workload.title)}</text>`,
     );
     y += 18;
-    for (const mechanism of mechanisms) {
+    for (const mechanism of applicable) {
       body.push(...mechanismRow(workload, mechanism, pool(workload, mechanism, results), y));
       y += ROW;
     }

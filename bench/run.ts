@@ -1,9 +1,9 @@
 /**
  * `npm run bench [-- --quick]`: starts a Redis server of its own, runs every
- * workload against nestjs-delay-task, plain keyspace notifications and
- * BullMQ, then the cluster case (nestjs-delay-task on a 1-master vs a 3-master
- * Redis Cluster of its own), and writes RESULTS.md and lateness.svg next to
- * this file.
+ * workload against those of nestjs-delay-task, plain keyspace notifications
+ * and BullMQ it applies to, then the cluster case (nestjs-delay-task on a
+ * 1-master vs a 3-master Redis Cluster of its own), and writes RESULTS.md and
+ * lateness.svg next to this file.
  *
  * Options: --quick, --runs=N, --only=<workload id or "cluster",...>, --mechanisms=<id,...>,
  * --delay-task-concurrency=N, --bullmq-concurrency=N, --out=<dir>.
@@ -30,7 +30,8 @@ import { renderMarkdown } from './report-markdown';
 import { RateHints } from './rate-hints';
 import { BENCH_DIR } from './paths';
 import { renderSvg } from './report-svg';
-import { buildWorkloads, warmupWorkloads, Workload } from './workloads';
+import { describeScriptCost } from './script-cost';
+import { buildWorkloads, runsOn, warmupWorkloads, Workload } from './workloads';
 
 interface Options {
   quick: boolean;
@@ -96,6 +97,7 @@ function progressLine(r: CaseResult): string {
     `${formatInt(r.bytesPerTask)} B/task`,
   ];
   if (r.drainRate !== undefined) parts.push(`drain ${formatInt(r.drainRate)}/s`);
+  if (r.scripts) parts.push(describeScriptCost(r.scripts, r.scheduled));
   return `${head}: ${parts.join(', ')}${r.notes.length ? ` (${r.notes.join('; ')})` : ''}`;
 }
 
@@ -193,11 +195,12 @@ async function main(): Promise<void> {
   }
 
   const results: CaseResult[] = [];
-  const total = workloads.length * options.runs * mechanisms.length;
+  const applicable = (workload: Workload) => mechanisms.filter((m) => runsOn(workload, m.id));
+  const total = workloads.reduce((n, w) => n + applicable(w).length, 0) * options.runs;
   for (const workload of workloads) {
     for (let run = 1; run <= options.runs; run += 1) {
       // Mechanisms take turns within a run, so slow drifts of the machine hit them alike.
-      for (const mechanism of mechanisms) {
+      for (const mechanism of applicable(workload)) {
         const result = await runAndLearn(mechanism, workload, run);
         results.push(result);
         const elapsed = ((Date.now() - startedAt.getTime()) / 1000).toFixed(0);

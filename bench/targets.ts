@@ -1,17 +1,18 @@
 /**
- * The targets of issue 4: each judged on every run of this module, shown
- * beside the same figure for the other mechanisms in the same run and the
- * issue's reference measurements of them.
+ * The targets of issue 4 and of the hardening issue: each judged on every
+ * run of this module, shown beside the same figure for the other mechanisms
+ * in the same run and the issue's reference measurements of them.
  */
 import type { CaseResult } from './case-runner';
 import { formatInt, formatMs } from './format';
 import type { Mechanism, MechanismId } from './mechanisms/mechanism';
+import { runsOn, Workload } from './workloads';
 
 export type Verdict = 'pass' | 'miss' | 'not measured';
 
 export interface TargetCheck {
   target: string;
-  /** The figure per mechanism measured in this run, by mechanism id. */
+  /** The figure per mechanism measured in this run, by mechanism id ("n/a" where the target's workloads do not run). */
   measured: ReadonlyMap<MechanismId, string>;
   /** What issue 4 measured for plain keyspace notifications and BullMQ. */
   reference: string;
@@ -22,20 +23,25 @@ export interface TargetCheck {
 interface Check {
   target: string;
   reference: string;
-  /** The cases the target is about (of any mechanism). */
-  applies: (r: CaseResult) => boolean;
-  /** One mechanism's figure over its cases, compactly. */
-  figure: (cases: readonly CaseResult[]) => string;
-  /** Whether this module's cases meet the target (failed cases never do). */
-  met: (cases: readonly CaseResult[]) => boolean;
+  /** The workloads the target is about. */
+  applies: (w: Workload) => boolean;
+  /** One mechanism's figure over its cases, compactly; `all` is every case of the run. */
+  figure: (cases: readonly CaseResult[], all: readonly CaseResult[]) => string;
+  /**
+   * Whether this module's cases meet the target (failed cases never do);
+   * undefined when a case it is judged against did not run.
+   */
+  met: (cases: readonly CaseResult[], all: readonly CaseResult[]) => boolean | undefined;
 }
 
 const MODULE: MechanismId = 'delay-task';
 
-const isTiming = (r: CaseResult) => r.workload.kind === 'timing';
-const isBurst = (r: CaseResult, instances?: number) =>
-  r.workload.kind === 'burst' && (instances === undefined || r.workload.instances === instances);
+const isTiming = (w: Workload) => w.kind === 'timing';
+const isBurst = (w: Workload, instances?: number) =>
+  w.kind === 'burst' && (instances === undefined || w.instances === instances);
 const complete = (r: CaseResult) => !r.error && r.delivered === r.scheduled;
+/** Whether every unhandled task of the case was still pending at its end. */
+const crowdLeftPending = (r: CaseResult) => r.pendingAfter === r.workload.unhandledTasks;
 
 function range(values: readonly number[], format: (v: number) => string): string {
   const finite = values.filter(Number.isFinite);
@@ -43,6 +49,11 @@ function range(values: readonly number[], format: (v: number) => string): string
   const low = format(Math.min(...finite));
   const high = format(Math.max(...finite));
   return low === high ? low : `${low}–${high}`;
+}
+
+/** Milliseconds with a sign: "+1.20", "-0.40". */
+function signedMs(ms: number): string {
+  return `${ms >= 0 ? '+' : ''}${formatMs(ms)}`;
 }
 
 function mean(values: readonly number[]): number {
@@ -63,11 +74,27 @@ function deliveredShare(cases: readonly CaseResult[]): string {
     : `; ${formatInt(delivered)} of ${formatInt(scheduled)} delivered`;
 }
 
+/** The same mechanism's case, in the same run, of the workload `r` is judged against. */
+function baselineOf(r: CaseResult, all: readonly CaseResult[]): CaseResult | undefined {
+  return all.find(
+    (b) =>
+      b.workload.id === r.workload.baselineId &&
+      b.mechanism.id === r.mechanism.id &&
+      b.run === r.run,
+  );
+}
+
+/** p99 beside the crowd minus p99 of the same stream alone in the same run; NaN without both. */
+function p99Increase(r: CaseResult, all: readonly CaseResult[]): number {
+  const baseline = baselineOf(r, all);
+  return baseline && complete(baseline) ? r.lateness.p99 - baseline.lateness.p99 : Number.NaN;
+}
+
 function p99Check(target: string, reference: string, volatile: boolean, boundMs: number): Check {
   return {
     target,
     reference,
-    applies: (r) => isTiming(r) && r.workload.volatileKeys > 0 === volatile,
+    applies: (w) => isTiming(w) && w.unhandledTasks === 0 && w.volatileKeys > 0 === volatile,
     figure: (cases) =>
       `p99 ${range(
         cases.map((r) => r.lateness.p99),
@@ -104,7 +131,7 @@ const CHECKS: readonly Check[] = [
   {
     target: '`scheduleMany` ≥ 100,000 tasks/s (burst cases: one call for the whole burst)',
     reference: 'keyspace: 87k–212k/s; BullMQ: 11k–27k/s (addBulk)',
-    applies: (r) => isBurst(r),
+    applies: (w) => isBurst(w),
     figure: (cases) =>
       `${range(
         cases.map((r) => r.scheduleRate),
@@ -115,7 +142,7 @@ const CHECKS: readonly Check[] = [
   {
     target: 'burst drained at ≥ 100,000 tasks/s by one instance',
     reference: 'keyspace: 84k/s; BullMQ: 24k/s',
-    applies: (r) => isBurst(r, 1),
+    applies: (w) => isBurst(w, 1),
     figure: (cases) =>
       `${range(
         cases.map((r) => r.drainRate ?? Number.NaN),
@@ -126,7 +153,7 @@ const CHECKS: readonly Check[] = [
   {
     target: 'burst lateness p99 ≤ 500 ms, one instance',
     reference: 'keyspace: 0.65 s; BullMQ: 3.2 s (hz 10), 3.1 s (hz 100)',
-    applies: (r) => isBurst(r, 1),
+    applies: (w) => isBurst(w, 1),
     figure: (cases) =>
       `p99 ${range(
         cases.map((r) => r.lateness.p99),
@@ -137,15 +164,15 @@ const CHECKS: readonly Check[] = [
   {
     target: 'two instances drain no slower than one (mean over runs)',
     reference: '–',
-    applies: (r) => isBurst(r),
+    applies: (w) => isBurst(w),
     figure: (cases) => {
       const rate = (instances: number) =>
-        mean(cases.filter((r) => isBurst(r, instances)).map((r) => r.drainRate ?? 0));
+        mean(cases.filter((r) => isBurst(r.workload, instances)).map((r) => r.drainRate ?? 0));
       return `two: ${formatInt(rate(2))} /s, one: ${formatInt(rate(1))} /s${failures(cases)}`;
     },
     met: (cases) => {
       const rates = (instances: number) =>
-        cases.filter((r) => isBurst(r, instances)).map((r) => r.drainRate ?? 0);
+        cases.filter((r) => isBurst(r.workload, instances)).map((r) => r.drainRate ?? 0);
       const [one, two] = [rates(1), rates(2)];
       return cases.every(complete) && one.length > 0 && two.length > 0 && mean(two) >= mean(one);
     },
@@ -153,7 +180,7 @@ const CHECKS: readonly Check[] = [
   {
     target: '≤ 250 B of Redis memory per pending task, payload excluded (burst cases)',
     reference: 'keyspace: ~110 B; BullMQ: 750–1,120 B',
-    applies: (r) => isBurst(r),
+    applies: (w) => isBurst(w),
     figure: (cases) =>
       `${range(
         cases.map((r) => r.bytesPerTask ?? Number.NaN),
@@ -161,21 +188,81 @@ const CHECKS: readonly Check[] = [
       )} B${failures(cases)}`,
     met: (cases) => cases.every((r) => r.bytesPerTask !== undefined && r.bytesPerTask <= 250),
   },
+  {
+    target:
+      'lateness p99 beside the unhandled overdue tasks within 2 ms of the same stream alone in the same run, every handled task delivered, the unhandled ones left pending',
+    reference: 'n/a: neither has tasks no instance handles',
+    applies: (w) => w.unhandledTasks > 0,
+    figure: (cases, all) => {
+      const alone = cases.map((r) => baselineOf(r, all)?.lateness.p99 ?? Number.NaN);
+      const missing = cases.filter((r) => !baselineOf(r, all)).length;
+      const notPending = cases.filter((r) => !r.error && !crowdLeftPending(r)).length;
+      return [
+        `p99 ${range(
+          cases.map((r) => r.lateness.p99),
+          formatMs,
+        )} ms, alone ${range(alone, formatMs)} ms: ${range(
+          cases.map((r) => p99Increase(r, all)),
+          signedMs,
+        )} ms`,
+        missing ? `; ${missing} run(s) without the stream alone to compare with` : '',
+        notPending ? `; unhandled tasks not all left pending in ${notPending} run(s)` : '',
+        deliveredShare(cases),
+        failures(cases),
+      ].join('');
+    },
+    met: (cases, all) =>
+      cases.some((r) => !baselineOf(r, all))
+        ? undefined
+        : cases.every((r) => complete(r) && crowdLeftPending(r) && p99Increase(r, all) <= 2),
+  },
+  {
+    target:
+      "slow handlers past the scripts' unpack limit (10k in flight, 3 s each, `leaseMs` 1 s): every task delivered, none run twice",
+    reference: 'n/a: measured on nestjs-delay-task only',
+    applies: (w) => w.kind === 'in-flight',
+    figure: (cases) => {
+      const lost = cases.reduce((n, r) => n + (r.error ? 0 : r.scheduled - r.delivered), 0);
+      const duplicated = cases.reduce((n, r) => n + r.duplicates, 0);
+      const failedScripts = cases.reduce((n, r) => n + (r.scripts?.failedCalls ?? 0), 0);
+      return [
+        `${formatInt(lost)} lost, ${formatInt(duplicated)} duplicated`,
+        `; drain p99 ${range(
+          cases.map((r) => r.lateness.p99),
+          formatMs,
+        )} ms`,
+        `; Lua ${range(
+          cases.map((r) => (r.scripts ? r.scripts.usec / r.scheduled : Number.NaN)),
+          (usec) => usec.toFixed(1),
+        )} µs per task`,
+        failedScripts ? `, ${formatInt(failedScripts)} script calls failed` : '',
+        failures(cases),
+      ].join('');
+    },
+    met: (cases) => cases.every((r) => complete(r) && r.duplicates === 0),
+  },
 ];
 
 export function checkTargets(
+  workloads: readonly Workload[],
   results: readonly CaseResult[],
   mechanisms: readonly Mechanism[],
 ): TargetCheck[] {
   return CHECKS.map((check) => {
-    const cases = results.filter(check.applies);
+    const about = workloads.filter(check.applies);
+    const cases = results.filter((r) => check.applies(r.workload));
     const measured = new Map<MechanismId, string>();
     for (const mechanism of mechanisms) {
       const own = cases.filter((r) => r.mechanism.id === mechanism.id);
-      measured.set(mechanism.id, own.length ? check.figure(own) : '–');
+      const applicable = about.length === 0 || about.some((w) => runsOn(w, mechanism.id));
+      measured.set(
+        mechanism.id,
+        !applicable ? 'n/a' : own.length ? check.figure(own, results) : '–',
+      );
     }
     const mine = cases.filter((r) => r.mechanism.id === MODULE);
-    const verdict: Verdict = mine.length === 0 ? 'not measured' : check.met(mine) ? 'pass' : 'miss';
+    const met = mine.length ? check.met(mine, results) : undefined;
+    const verdict: Verdict = met === undefined ? 'not measured' : met ? 'pass' : 'miss';
     return { target: check.target, measured, reference: check.reference, verdict };
   });
 }

@@ -8,28 +8,49 @@ import { DynamicModule, Inject, Injectable, INestApplicationContext, Module } fr
 import { NestFactory } from '@nestjs/core';
 import { DelayTaskModule, DelayTaskService, OnKeyExpired } from '../../lib';
 import type { ExpiredKeyEvent } from '../../lib';
-import { now } from '../clock';
-import { BenchTask, Endpoint, FireListener, Mechanism, taskIndex } from './mechanism';
+import { now, sleep } from '../clock';
+import {
+  BenchTask,
+  ConsumerTuning,
+  Endpoint,
+  FireListener,
+  Mechanism,
+  taskIndex,
+} from './mechanism';
 
 /** Namespace of the module's own keys on the bench server. */
 const PREFIX = 'dt';
-const FIRE_LISTENER = Symbol('FIRE_LISTENER');
+const BENCH_CONSUMER = Symbol('BENCH_CONSUMER');
+
+/** What the handler does on every run: report it, then take `handlerMs` to finish. */
+interface BenchConsumer {
+  onFire: FireListener;
+  handlerMs: number;
+}
 
 @Injectable()
 class BenchHandler {
-  constructor(@Inject(FIRE_LISTENER) private readonly onFire: FireListener) {}
+  constructor(@Inject(BENCH_CONSUMER) private readonly consumer: BenchConsumer) {}
 
   @OnKeyExpired('bench:*')
-  handle(event: ExpiredKeyEvent): void {
+  handle(event: ExpiredKeyEvent): Promise<void> | void {
     const firedAt = now();
-    this.onFire(taskIndex(event.key), firedAt);
+    this.consumer.onFire(taskIndex(event.key), firedAt);
+    // NOTE: an instant handler stays synchronous, as in every other workload;
+    // a slow one keeps its task in flight, its lease renewed, until it resolves.
+    if (this.consumer.handlerMs > 0) return sleep(this.consumer.handlerMs);
   }
 }
 
 @Module({})
 class BenchAppModule {
-  /** Without a listener the app has no handler, so (by the module's contract) it never claims. */
-  static register(url: string, concurrency: number, onFire?: FireListener): DynamicModule {
+  /** Without a consumer the app has no handler, so (by the module's contract) it never claims. */
+  static register(
+    url: string,
+    concurrency: number,
+    consumer?: BenchConsumer,
+    leaseMs?: number,
+  ): DynamicModule {
     return {
       module: BenchAppModule,
       imports: [
@@ -38,9 +59,11 @@ class BenchAppModule {
           prefix: PREFIX,
           concurrency,
           keyspaceEvents: false,
+          // Left out, the module's own default applies.
+          ...(leaseMs !== undefined && { leaseMs }),
         }),
       ],
-      providers: onFire ? [{ provide: FIRE_LISTENER, useValue: onFire }, BenchHandler] : [],
+      providers: consumer ? [{ provide: BENCH_CONSUMER, useValue: consumer }, BenchHandler] : [],
     };
   }
 }
@@ -57,6 +80,10 @@ class DelayTaskEndpoint implements Endpoint {
     await this.service.scheduleMany(tasks.map((task) => ({ key: task.key, at: task.dueAt })));
   }
 
+  async pendingCount(): Promise<number> {
+    return (await this.service.stats()).pending;
+  }
+
   async close(): Promise<void> {
     await this.app.close();
   }
@@ -70,13 +97,19 @@ export class DelayTaskMechanism implements Mechanism {
   constructor(private readonly concurrency: number) {}
 
   describeSettings(): string {
-    return `\`DelayTaskModule.forRoot({ prefix: '${PREFIX}', concurrency: ${this.concurrency}, keyspaceEvents: false })\`, one \`scheduleMany\` call per workload (no payload), handler \`@OnKeyExpired('bench:*')\``;
+    return `\`DelayTaskModule.forRoot({ prefix: '${PREFIX}', concurrency: ${this.concurrency}, keyspaceEvents: false })\`, one \`scheduleMany\` call per workload (no payload), handler \`@OnKeyExpired('bench:*')\`; the slow-handler workload sets its own \`concurrency\` and \`leaseMs\` (see Workloads)`;
   }
 
-  async open(url: string, onFire?: FireListener): Promise<Endpoint> {
+  async open(url: string, onFire?: FireListener, tuning?: ConsumerTuning): Promise<Endpoint> {
+    const consumer = onFire && { onFire, handlerMs: tuning?.handlerMs ?? 0 };
     // createApplicationContext initialises the app: by contract the scheduler is armed when it resolves.
     const app = await NestFactory.createApplicationContext(
-      BenchAppModule.register(url, this.concurrency, onFire),
+      BenchAppModule.register(
+        url,
+        tuning?.concurrency ?? this.concurrency,
+        consumer,
+        tuning?.leaseMs,
+      ),
       { logger: ['error', 'warn'] },
     );
     return new DelayTaskEndpoint(app);

@@ -23,6 +23,20 @@ export interface BenchTask {
 export type FireListener = (index: number, firedAt: number) => void;
 
 /**
+ * A consumer set up unlike the run's settings, for a workload about slow
+ * handlers. Only the module's mechanism takes it: the workloads that set it
+ * run on no other (`Workload.restrictedTo`).
+ */
+export interface ConsumerTuning {
+  /** How long each handler run takes: it returns a Promise resolved this many ms after it starts. */
+  handlerMs: number;
+  /** The module's `leaseMs`. */
+  leaseMs: number;
+  /** The module's `concurrency`, in place of `--delay-task-concurrency`. */
+  concurrency: number;
+}
+
+/**
  * A connection to one mechanism from one process. Opened with a listener it
  * is a consumer (it runs a handler for due tasks) that can also schedule;
  * opened without one it only schedules and never consumes.
@@ -32,6 +46,11 @@ export interface Endpoint {
   schedule(tasks: readonly BenchTask[]): Promise<void>;
   /** Releases every connection and timer the endpoint opened. */
   close(): Promise<void>;
+  /**
+   * Tasks waiting to be delivered, due or not, for a mechanism that keeps
+   * such a count: lets a case check that tasks no instance handles stay pending.
+   */
+  pendingCount?(): Promise<number>;
 }
 
 export interface Mechanism {
@@ -44,9 +63,10 @@ export interface Mechanism {
   describeSettings(): string;
   /**
    * Opens an endpoint on the Redis at `url`. With `onFire` it resolves only
-   * once the consumer is ready to receive (subscribed, worker running, app initialised).
+   * once the consumer is ready to receive (subscribed, worker running, app
+   * initialised); `tuning`, when given, sets that consumer up.
    */
-  open(url: string, onFire?: FireListener): Promise<Endpoint>;
+  open(url: string, onFire?: FireListener, tuning?: ConsumerTuning): Promise<Endpoint>;
 }
 
 /** Tunables the command line can set, passed to every process that opens an endpoint. */
