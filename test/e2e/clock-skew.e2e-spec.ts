@@ -58,10 +58,6 @@ describe('instances with skewed clocks', () => {
         expect(d.dueAt).toBe(ref.dueAt);
         return { key: d.key, received: d.receivedAt - ref.dueAt, fired: d.firedAt - ref.dueAt };
       });
-      console.log(
-        `clock ${clockSkewMs > 0 ? '+' : ''}${clockSkewMs} ms: receivedAt - dueAt ` +
-          `min ${Math.min(...lateness.map((l) => l.received))} max ${Math.max(...lateness.map((l) => l.received))} ms`,
-      );
       // Never early, by the true clock and by the event's own (Redis) timestamp.
       expect(lateness.filter((l) => l.received < -CLOCK_TOLERANCE_MS)).toEqual([]);
       expect(lateness.filter((l) => l.fired < -CLOCK_TOLERANCE_MS)).toEqual([]);

@@ -70,7 +70,6 @@ describe('an instance that crashes mid-handler', () => {
     // the kill by at least 2/3 of it; DESIGN bounds the takeover by leaseMs plus a sweep
     // interval (1 s). Generous on the upper side for a loaded machine.
     const takeoverMs = second.receivedAt - killedAt;
-    console.log(`taken over ${takeoverMs} ms after the kill (lease ${LEASE_MS} ms)`);
     expect(takeoverMs).toBeGreaterThanOrEqual(LEASE_MS * (2 / 3) - 100);
     expect(takeoverMs).toBeLessThan(LEASE_MS + 1_000 + 4_000);
 

@@ -122,7 +122,6 @@ describe('graceful shutdown', () => {
     // Renewals stopped when close gave up, at most leaseMs/3 after the last one:
     // the lease lasted at least 2/3 of leaseMs past that point.
     const redeliveredAfterClose = redelivered.firedAt - closedAt;
-    console.log(`re-delivered ${redeliveredAfterClose} ms after close() returned`);
     expect(redeliveredAfterClose).toBeGreaterThanOrEqual(leaseMs * (2 / 3) - 100);
     await waitFor(
       async () => JSON.stringify(await next.tasks.stats()) === JSON.stringify(EMPTY),

@@ -2,8 +2,8 @@
  * Scheduled tasks fire on time however many keys the database holds, because
  * they do not wait for Redis' expired event: a database with 200,000 volatile
  * keys makes the active-expire cycle find a short-lived key late (DESIGN: "Two
- * kinds of expiration"), while the module's timer is unaffected. Plain keys
- * set alongside are measured for comparison, not asserted on.
+ * kinds of expiration"), while the module's timer is unaffected. How late
+ * plain keys arrive beside them is the benchmark's to measure, side by side.
  */
 import IORedis from 'ioredis';
 import { ExpiredKeyEvent } from '../../lib';
@@ -19,7 +19,6 @@ import {
 const FILLER_KEYS = 200_000;
 const FILLER_BATCH = 50_000;
 const TASKS = 200;
-const PLAIN_KEYS = 200;
 const WINDOW_MS = 2_000;
 const MAX_LATENESS_MS = 100;
 
@@ -29,14 +28,6 @@ for i = tonumber(ARGV[1]), tonumber(ARGV[1]) + tonumber(ARGV[2]) - 1 do
   redis.call('SET', 'filler:' .. i, 'x', 'EX', 3600)
 end
 return redis.call('DBSIZE')`;
-
-/** Lateness in ms of each event against the due time it was meant for. */
-function percentiles(values: number[]): string {
-  if (values.length === 0) return 'none';
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-  return `p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${sorted[sorted.length - 1]} ms`;
-}
 
 describe('punctuality in a crowded database', () => {
   let redis: RedisServer;
@@ -54,24 +45,20 @@ describe('punctuality in a crowded database', () => {
 
   it(`fires every one of ${TASKS} tasks within ${MAX_LATENESS_MS} ms of due next to ${FILLER_KEYS} volatile keys`, async () => {
     client = new IORedis(redis.url);
-    const fillStarted = Date.now();
     for (let start = 0; start < FILLER_KEYS; start += FILLER_BATCH) {
       await client.eval(FILL, 0, start, FILLER_BATCH);
     }
     expect(await client.dbsize()).toBe(FILLER_KEYS);
-    const fillMs = Date.now() - fillStarted;
 
     const tasks = new EventCollector();
-    const plain = new EventCollector();
     /** Date.now() when each handler started: the lateness the user's code sees. */
     const handlerNow = new Map<string, number>();
     const note = (event: ExpiredKeyEvent) => void handlerNow.set(event.key, Date.now());
     fixture = await startApp({ connection: redis.url, prefix: freshPrefix() }, [
       collectingHandler('task:*', tasks, note),
-      collectingHandler('plain:*', plain, note),
     ]);
 
-    // One base on Redis' clock for both kinds, so they are due at the same moments.
+    // Due times on Redis' clock, the one the module judges them by.
     const [seconds, micros] = await client.time();
     const base = Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000) + 1_000;
     const step = WINDOW_MS / TASKS;
@@ -82,32 +69,13 @@ describe('punctuality in a crowded database', () => {
         at: Math.round(base + n * step),
       })),
     );
-    const plainDue = new Map<string, number>();
-    const pipeline = client.pipeline();
-    for (let n = 0; n < PLAIN_KEYS; n++) {
-      const dueAt = Math.round(base + (n + 0.5) * (WINDOW_MS / PLAIN_KEYS));
-      plainDue.set(`plain:${n}`, dueAt);
-      pipeline.set(`plain:${n}`, 'x', 'PXAT', dueAt);
-    }
-    await pipeline.exec();
     expect(Date.now()).toBeLessThan(base); // everything was in place before the first was due
 
     await tasks.count(TASKS, WINDOW_MS + 10_000);
-    const lastDue = base + WINDOW_MS;
-    // Plain keys get a bounded grace period: how many make it is the measurement.
-    await plain.count(PLAIN_KEYS, Math.max(0, lastDue + 3_000 - Date.now())).catch(() => undefined);
 
     const dueOf = new Map(refs.map((r) => [r.key, r.dueAt]));
     const fired = tasks.events.map((e) => e.firedAt - dueOf.get(e.key)!);
     const seen = tasks.events.map((e) => handlerNow.get(e.key)! - dueOf.get(e.key)!);
-    const plainLateness = plain.events.map((e) => e.firedAt - plainDue.get(e.key)!);
-    console.log(
-      `${FILLER_KEYS} volatile keys written in ${fillMs} ms\n` +
-        `scheduled tasks (${tasks.events.length}/${TASKS}): firedAt - dueAt ${percentiles(fired)}; ` +
-        `handler Date.now() - dueAt ${percentiles(seen)}\n` +
-        `plain keys: ${plain.events.length}/${PLAIN_KEYS} expired events within 3 s of the last due time; ` +
-        `lateness ${percentiles(plainLateness)}`,
-    );
 
     expect(new Set(tasks.events.map((e) => e.key)).size).toBe(TASKS);
     const late = (values: number[]) =>

@@ -81,6 +81,16 @@ describe('retries and dead letters', () => {
       await expect(tasks.discard('bill:1')).resolves.toBe(true);
       await expect(tasks.discard('bill:1')).resolves.toBe(false);
       await expect(tasks.requeue('bill:1')).resolves.toBeNull();
+
+      // Each failure was logged with the handler and the key, and each dead-lettering once.
+      const failures = [1, 2, 3].map(
+        (attempt) =>
+          `Handler Billing.charge failed for key "bill:1": card declined (attempt ${attempt})`,
+      );
+      expect(fixture.logs.messages('error')).toEqual([...failures, ...failures]);
+      expect(fixture.logs.messages('warn')).toEqual(
+        Array(2).fill('Task "bill:1" failed 3 time(s) and was dead-lettered.'),
+      );
     } finally {
       await fixture.close();
     }
@@ -139,6 +149,9 @@ describe('retries and dead letters', () => {
         payload: 2,
       });
       await tasks.cancel('job:1');
+      expect(fixture.logs.messages('error')).toEqual(
+        Array(3).fill('Handler AlwaysFails.run failed for key "job:1": boom'),
+      );
     } finally {
       await fixture.close();
     }
@@ -178,6 +191,7 @@ describe('retries and dead letters', () => {
         cursor = page.cursor ?? undefined;
       } while (cursor);
       expect(seen.size).toBe(150);
+      expect(fixture.logs.messages('error')).toHaveLength(300);
     } finally {
       await fixture.close();
     }

@@ -14,6 +14,7 @@ import {
   ExpiredKeyEvent,
   OnKeyExpired,
 } from '../../lib';
+import { LogCapture } from './log-capture';
 
 /** A fresh key prefix per test, so tests sharing a Redis never see each other's tasks. */
 export function freshPrefix(): string {
@@ -23,6 +24,12 @@ export function freshPrefix(): string {
 export interface FixtureApp {
   app: INestApplicationContext;
   tasks: DelayTaskService;
+  /**
+   * What was logged since this app started, instead of printed: a test that
+   * provokes errors asserts on them here. NOTE: Nest's logger is process-wide,
+   * so this holds every app's lines until another app installs its own.
+   */
+  logs: LogCapture;
   close(): Promise<void>;
 }
 
@@ -36,9 +43,10 @@ export async function startApp(
     imports: [DelayTaskModule.forRoot(options), ...(imports ?? [])],
     providers,
   }).compile();
-  moduleRef.useLogger(['error', 'warn']);
+  const logs = new LogCapture();
+  moduleRef.useLogger(logs);
   const app = await moduleRef.init();
-  return { app, tasks: app.get(DelayTaskService), close: () => app.close() };
+  return { app, tasks: app.get(DelayTaskService), logs, close: () => app.close() };
 }
 
 /**
