@@ -13,6 +13,9 @@ import { join } from 'node:path';
 
 export type RedisConfig = Record<string, string | number>;
 
+/** AOF with an fsync per write: a write whose reply has arrived is on disk, so a SIGKILL loses none of them. */
+export const DURABLE_CONFIG: RedisConfig = { appendonly: 'yes', appendfsync: 'always' };
+
 export interface RedisServerOptions {
   /** Extra configuration, passed as `--name value` arguments. */
   config?: RedisConfig;

@@ -3,7 +3,7 @@
  * and a running app rides out the outage by itself: it reconnects, catches up
  * on what came due meanwhile and delivers every task exactly once.
  */
-import { RedisServer } from '../../tools/redis-server';
+import { DURABLE_CONFIG, RedisServer } from '../../tools/redis-server';
 import {
   collectingHandler,
   EventCollector,
@@ -13,8 +13,6 @@ import {
 } from '../support/fixture-app';
 import { waitFor } from '../support/wait-for';
 
-/** AOF with an fsync per write: a task whose schedule() resolved is on disk. */
-const DURABLE = { appendonly: 'yes', appendfsync: 'always' };
 const EMPTY = { pending: 0, overdue: 0, active: 0, dead: 0 };
 
 function keysOf(events: Array<{ key: string }>): string[] {
@@ -42,7 +40,7 @@ describe('Redis restarts', () => {
   }
 
   it('a running app reconnects after Redis is killed and revived, and delivers every task once', async () => {
-    redis = await RedisServer.start({ config: DURABLE });
+    redis = await RedisServer.start({ config: DURABLE_CONFIG });
     const prefix = freshPrefix();
     const collector = new EventCollector<{ n: number }>();
     const handling = await app(prefix, [collectingHandler('job:*', collector)]);
@@ -88,7 +86,7 @@ describe('Redis restarts', () => {
   });
 
   it('tasks scheduled before a restart while no app runs are delivered once by the next app', async () => {
-    redis = await RedisServer.start({ config: DURABLE });
+    redis = await RedisServer.start({ config: DURABLE_CONFIG });
     const prefix = freshPrefix();
     const webTier = await app(prefix);
     const refs = await webTier.tasks.scheduleMany(

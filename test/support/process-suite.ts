@@ -1,4 +1,4 @@
-import { RedisServer } from '../../tools/redis-server';
+import { RedisServer, RedisServerOptions } from '../../tools/redis-server';
 import { FixtureApp, startApp } from './fixture-app';
 import { killAll, WorkerProcess } from './worker-process';
 
@@ -13,9 +13,9 @@ export class ProcessSuite {
   private workers: WorkerProcess[] = [];
 
   /** Registers the suite's hooks; call it at the top of a `describe` block. */
-  static use(): ProcessSuite {
+  static use(redis: RedisServerOptions = {}): ProcessSuite {
     const suite = new ProcessSuite();
-    beforeAll(async () => (suite.server = await RedisServer.start()));
+    beforeAll(async () => (suite.server = await RedisServer.start(redis)));
     afterAll(async () => suite.server?.stop());
     afterEach(async () => suite.teardown());
     return suite;

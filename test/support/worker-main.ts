@@ -6,8 +6,9 @@
  * Environment:
  * - `REDIS_URL`, `PREFIX`, `PATTERN` (required)
  * - `MODE`: `record` (resolve at once) | `hang` (never resolve: a stuck or
- *   soon-killed instance) | `slow:<ms>` (resolve after ms); the parent may
- *   change it at run time with `{ type: 'mode', mode }`
+ *   soon-killed instance) | `slow:<ms>` (resolve after ms) | `slow:<min>-<max>`
+ *   (resolve after a random ms in that range, a new one per delivery); the
+ *   parent may change it at run time with `{ type: 'mode', mode }`
  * - `DT_OPTIONS`: JSON merged over the module options below
  *
  * Messages to the parent: `ready`, `handled` (a handler started, with the
@@ -34,8 +35,13 @@ let mode = process.env.MODE ?? 'record';
 /** What the handler does once it has reported the delivery. */
 function behave(): Promise<void> {
   if (mode === 'hang') return new Promise<void>(() => undefined);
-  const slow = /^slow:(\d+)$/.exec(mode);
-  if (slow) return new Promise<void>((resolve) => setTimeout(resolve, Number(slow[1])));
+  const slow = /^slow:(\d+)(?:-(\d+))?$/.exec(mode);
+  if (slow) {
+    const min = Number(slow[1]);
+    const max = slow[2] === undefined ? min : Number(slow[2]);
+    const ms = min + Math.random() * (max - min);
+    return new Promise<void>((resolve) => setTimeout(resolve, ms));
+  }
   return Promise.resolve();
 }
 

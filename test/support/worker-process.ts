@@ -12,8 +12,8 @@ const REPO_ROOT = resolve(__dirname, '..', '..');
 const WORKER_MAIN = join(__dirname, 'worker-main.ts');
 const CLOCK_SKEW = join(__dirname, 'clock-skew.ts');
 
-/** What the child's handler does with a delivery: resolve at once, never, or after ms. */
-export type WorkerMode = 'record' | 'hang' | `slow:${number}`;
+/** What the child's handler does with a delivery: resolve at once, never, after ms, or after a random ms in a range. */
+export type WorkerMode = 'record' | 'hang' | `slow:${number}` | `slow:${number}-${number}`;
 
 /** Module options a worker can take (JSON: no functions, no client instances). */
 export type WorkerModuleOptions = Omit<
