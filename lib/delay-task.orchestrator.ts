@@ -12,7 +12,7 @@ import { HandlerRegistry } from './discovery/handler.registry';
 import { KeyspaceListener } from './keyspace/keyspace-listener';
 import { RedisConnection } from './redis/redis-connection';
 import { Subscriptions } from './redis/subscriptions.interface';
-import { TaskStore } from './redis/task-store';
+import { TaskStore } from './store/task-store';
 import { EventRouter } from './routing/event-router';
 import { AckBatcher } from './scheduler/ack-batcher';
 import { DueTaskScheduler } from './scheduler/due-task-scheduler';

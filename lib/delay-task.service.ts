@@ -15,8 +15,8 @@ import {
   TaskInfo,
   TaskStats,
 } from './interfaces/task-info.interface';
-import { PreparedTask, TaskStore } from './redis/task-store';
-import { decodePayload, recordHeader } from './redis/task-record';
+import { PreparedTask, TaskStore } from './store/task-store';
+import { decodePayload, recordHeader } from './store/task-record';
 import { ExpiredEventStream } from './routing/expired-event-stream';
 import { ResolvedDelayTaskOptions } from './validation/module-options.validation';
 import {

@@ -5,7 +5,7 @@ import { EXCLUSIVE_WINDOW_MS } from '../delay-task.constants';
 import { keyspaceFlagsMerged, keyspaceFlagsUnavailable } from '../delay-task.messages';
 import { RedisConnection } from '../redis/redis-connection';
 import { Subscriptions } from '../redis/subscriptions.interface';
-import { TaskKeys } from '../redis/task-keys';
+import { TaskKeys } from '../store/task-keys';
 import { EventRouter } from '../routing/event-router';
 import { InFlight } from '../scheduler/in-flight';
 import { RedisClock } from '../scheduler/redis-clock';

@@ -5,7 +5,7 @@
  * pattern to a RegExp, because the edge cases differ (`?` is one byte of UTF-8,
  * an unterminated `[` matches up to the end of the pattern, a reversed range
  * `[z-a]` is swapped, bytes above 0x7f compare as signed chars in ranges).
- * `lib/redis/scripts/claim.lua` carries the same algorithm so that Redis-side
+ * `lib/store/scripts/claim.lua` carries the same algorithm so that Redis-side
  * claiming agrees with routing here.
  */
 

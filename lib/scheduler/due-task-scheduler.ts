@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { CLAIM_SCAN_LIMIT } from '../delay-task.constants';
 import { ExpiredKeySource } from '../interfaces/expired-key-event.interface';
-import { ClaimCursor, ClaimedTask, ClaimResult, TaskStore } from '../redis/task-store';
+import { ClaimCursor, ClaimedTask, ClaimResult, TaskStore } from '../store/task-store';
 import { InFlight } from './in-flight';
 import { RedisClock } from './redis-clock';
 import { TaskRunner } from './task-runner';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { TaskStore } from '../redis/task-store';
+import { TaskStore } from '../store/task-store';
 
 interface Claim {
   shard: number;

@@ -6,7 +6,7 @@ import { InvalidPayloadError } from '../errors/invalid-payload.error';
 import { InvalidTaskKeyError } from '../errors/invalid-task-key.error';
 import { PayloadTooLargeError } from '../errors/payload-too-large.error';
 import { BackoffPolicy } from '../interfaces/backoff.interface';
-import { Timing } from '../redis/task-store';
+import { Timing } from '../store/task-store';
 
 /**
  * Checks of what callers pass to `DelayTaskService`. Each throws a named error

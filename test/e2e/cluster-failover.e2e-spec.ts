@@ -1,7 +1,7 @@
 import { Cluster } from 'ioredis';
 import { ReplicationTimeoutError } from '../../lib';
 import { CLUSTER_SHARDS } from '../../lib/delay-task.constants';
-import { TaskKeys } from '../../lib/redis/task-keys';
+import { TaskKeys } from '../../lib/store/task-keys';
 import { RedisCluster } from '../../tools/redis-cluster';
 import {
   collectingHandler,

@@ -7,8 +7,8 @@
 import { Injectable } from '@nestjs/common';
 import IORedis, { Redis } from 'ioredis';
 import { ExpiredKeyEvent, OnKeyExpired } from '../../lib';
-import { ScriptLibrary } from '../../lib/redis/script-library';
-import { TaskKeys } from '../../lib/redis/task-keys';
+import { ScriptLibrary } from '../../lib/store/script-library';
+import { TaskKeys } from '../../lib/store/task-keys';
 import { RedisServer } from '../../tools/redis-server';
 import { freshPrefix, startApp } from '../support/fixture-app';
 import { failedCalls } from '../support/redis-info';

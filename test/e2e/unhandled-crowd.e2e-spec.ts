@@ -5,8 +5,8 @@
  * lost, and a task moved into the past behind it is still found at once.
  */
 import IORedis from 'ioredis';
-import { TaskKeys } from '../../lib/redis/task-keys';
-import { TaskStore } from '../../lib/redis/task-store';
+import { TaskKeys } from '../../lib/store/task-keys';
+import { TaskStore } from '../../lib/store/task-store';
 import {
   collectingHandler,
   EventCollector,

@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { CLAIMS_PER_CALL, SCHEDULE_BATCH_SIZE } from '../delay-task.constants';
-import { ReplicationWait } from './replication-wait';
+import { ReplicationWait } from '../redis/replication-wait';
 import { ScriptArg, ScriptLibrary } from './script-library';
 import { ShardKeys, TaskKeys } from './task-keys';
 import {
