@@ -42,47 +42,65 @@ local cursorScore, cursorMember = ARGV[3], ARGV[4]
 local scanLimit = tonumber(ARGV[5])
 if indexFloor(KEYS[6], now) == now then redis.call('SET', KEYS[6], now) end
 
--- Entries after the cursor, WITHSCORES (member, score, member, score, ...).
-local candidates
-local rank = cursorScore ~= '' and redis.call('ZRANK', KEYS[1], cursorMember)
-if rank and redis.call('ZSCORE', KEYS[1], cursorMember) == cursorScore then
-  candidates = redis.call('ZRANGE', KEYS[1], rank + 1, rank + scanLimit, 'WITHSCORES')
-else
-  -- The cursor's entry is gone (claimed, cancelled, moved): resume from its score, inclusive.
-  local from = cursorScore ~= '' and cursorScore or '-inf'
-  candidates = redis.call('ZRANGEBYSCORE', KEYS[1], from, now, 'WITHSCORES', 'LIMIT', 0, scanLimit)
+-- The rank the scan starts at: after the cursor's entry, or from its score if that entry is gone
+-- (claimed, cancelled, moved).
+local start = 0
+if cursorScore ~= '' then
+  local rank = redis.call('ZRANK', KEYS[1], cursorMember)
+  if rank and redis.call('ZSCORE', KEYS[1], cursorMember) == cursorScore then
+    start = rank + 1
+  else
+    start = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. cursorScore)
+  end
 end
 
 local matchers = {}
 for i = 6, #ARGV do matchers[#matchers + 1] = globMatcher(ARGV[i]) end
-
--- Exhausted: nothing due is left behind what was inspected (a future entry or the index's end was reached).
-local picked, exhausted = {}, #candidates < scanLimit * 2 and 1 or 0
-local newCursorScore, newCursorMember = false, false
-for i = 1, #candidates, 2 do
-  local key, score = candidates[i], tonumber(candidates[i + 1])
-  if score > now then
-    exhausted = 1
-    break
-  end
-  if #picked >= want then
-    exhausted = 0
-    break
-  end
-  local matches = false
+local function handled(key)
   for _, matcher in ipairs(matchers) do
-    if matcher(key) then
-      matches = true
+    if matcher(key) then return true end
+  end
+  return false
+end
+
+-- Pages of the index from `start`: the first as large as the claim (most due entries match),
+-- doubling while entries are passed over, at most scanLimit entries inspected in all. Ranks hold
+-- still until the claimed entries are removed at the end.
+-- Exhausted: nothing due is left behind what was inspected (a future entry or the index's end).
+local picked, inspected, exhausted = {}, 0, 0
+local newCursorScore, newCursorMember = false, false
+local pageSize, done = want, false
+while not done and inspected < scanLimit do
+  local size = math.min(pageSize, scanLimit - inspected)
+  local first = start + inspected
+  local entries = redis.call('ZRANGE', KEYS[1], first, first + size - 1, 'WITHSCORES')
+  for i = 1, #entries, 2 do
+    local key, score = entries[i], tonumber(entries[i + 1])
+    if score > now then
+      exhausted, done = 1, true
       break
     end
+    if #picked >= want then
+      done = true
+      break
+    end
+    inspected = inspected + 1
+    if handled(key) then
+      picked[#picked + 1] = key
+    elseif score < now then
+      -- Entries of the current millisecond are looked at again next time: a task
+      -- written later in this millisecond may still sort before them.
+      newCursorScore, newCursorMember = entries[i + 1], key
+    end
   end
-  if matches then
-    picked[#picked + 1] = key
-  elseif score < now then
-    -- Entries of the current millisecond are looked at again next time: a task
-    -- written later in this millisecond may still sort before them.
-    newCursorScore, newCursorMember = candidates[i + 1], key
+  if not done then
+    if #entries < size * 2 then
+      exhausted, done = 1, true
+    elseif #picked >= want then
+      done = true
+    end
   end
+  pageSize = pageSize * 2
 end
 
 local result = { now, false, newCursorScore, newCursorMember, exhausted, 0 }
