@@ -20,6 +20,11 @@ interface Walk {
   cursor: ClaimCursor | null;
 }
 
+/**
+ * How far past a due time (ms, on the estimate of Redis' clock) the timer
+ * claims: the estimate is good to about half a round trip either way.
+ */
+const DUE_MARGIN_MS = 0.1;
 /** Longest a timer is set for; Node's setTimeout overflows past 2^31 - 1 ms. */
 const MAX_TIMER_MS = 2_147_483_647;
 /** Dead letter message of a task whose lease ran out on its last attempt. */
@@ -37,6 +42,7 @@ const LEASE_EXPIRED_ERROR = 'lease expired: the instance running the task stoppe
 export class DueTaskScheduler {
   private readonly logger = new Logger('DelayTaskModule');
   private timer?: NodeJS.Timeout;
+  private lastStretch?: NodeJS.Immediate;
   private timerDueAt: number | null = null;
   private sweepTimer?: NodeJS.Timeout;
   private draining = false;
@@ -83,7 +89,7 @@ export class DueTaskScheduler {
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.disarm();
     clearInterval(this.sweepTimer);
   }
 
@@ -149,14 +155,38 @@ export class DueTaskScheduler {
   }
 
   private arm(dueAt: number | null): void {
-    clearTimeout(this.timer);
+    this.disarm();
     this.timerDueAt = dueAt;
-    if (dueAt === null || this.stopped) return;
-    const delay = Math.min(Math.max(0, this.clock.msUntil(dueAt)), MAX_TIMER_MS);
-    this.timer = setTimeout(() => {
+    if (dueAt !== null) this.fireAt(dueAt);
+  }
+
+  private disarm(): void {
+    clearTimeout(this.timer);
+    clearImmediate(this.lastStretch);
+  }
+
+  /**
+   * Claims once Redis' clock has reached `dueAt`, not before: a claim sent
+   * early finds nothing and costs a round trip and another timer.
+   *
+   * NOTE: Node's timers take whole milliseconds and fire by a loop clock that
+   * may lag, so one fires up to a millisecond either side of its time. The
+   * timer is set to the nearest millisecond, and a stretch left when it fires
+   * is waited out a loop turn at a time (half a millisecond on average), so the
+   * claim goes out as soon as the task is due, once.
+   */
+  private fireAt(dueAt: number): void {
+    if (this.stopped || this.timerDueAt !== dueAt) return;
+    const remainingMs = this.clock.msUntil(dueAt) + DUE_MARGIN_MS;
+    if (remainingMs >= 1) {
+      const delay = Math.min(Math.round(remainingMs), MAX_TIMER_MS);
+      this.timer = setTimeout(() => this.fireAt(dueAt), delay);
+    } else if (remainingMs > 0) {
+      this.lastStretch = setImmediate(() => this.fireAt(dueAt));
+    } else {
       this.timerDueAt = null;
       void this.drain('timer');
-    }, delay);
+    }
   }
 
   /** A delivery ended: claim more if claiming had stopped for lack of room. */
@@ -272,7 +302,7 @@ export class DueTaskScheduler {
     const want = Math.min(room, this.batchSize);
     this.reserved += want;
     try {
-      const sentAt = Date.now();
+      const sentAt = this.clock.localNow();
       const result = await this.store.claim(
         shard,
         want,
@@ -281,7 +311,7 @@ export class DueTaskScheduler {
         CLAIM_SCAN_LIMIT,
         this.settings.patterns,
       );
-      this.clock.observe(result.now, sentAt, Date.now());
+      this.clock.observe(result.redisTimeMs, sentAt, this.clock.localNow());
       walk.cursor = result.cursor;
       return result;
     } finally {

@@ -51,8 +51,8 @@ export interface ClaimCursor {
 }
 
 export interface ClaimResult {
-  /** Redis' clock when the claim ran. */
-  now: number;
+  /** Redis' clock when the claim ran, epoch ms with a microsecond fraction. */
+  redisTimeMs: number;
   /** Soonest due time still in the future, in this shard; null if none. */
   nextDueAt: number | null;
   /** Where the next claim resumes: the cursor passed in, or further on. */
@@ -274,7 +274,7 @@ export class TaskStore {
       });
     }
     return {
-      now: Number(reply[0]),
+      redisTimeMs: Number(reply[0]) / 1000,
       nextDueAt: reply[1] === null ? null : Number(reply[1]),
       cursor: reply[2] === null ? cursor : { score: reply[2], member: String(reply[3]) },
       exhausted: Number(reply[4]) === 1,

@@ -22,7 +22,7 @@
   ARGV[5] most due entries to inspect
   ARGV[6..] patterns (Redis glob) the caller has handlers for
 
-  Returns: { now, soonest future due time or false, cursor score or false,
+  Returns: { Redis' clock in microseconds, soonest future due time or false, cursor score or false,
              cursor member or false, exhausted (1|0), first token,
              then per claimed task 3 values: key, state before the claim (or false), record }
            The cursor is the caller's new one (unchanged when nothing new was passed over).
@@ -35,7 +35,7 @@
 ]]
 -- @include clock, record, glob, chunks, due-index
 
-local now = redisNowMs()
+local now, nowMicros = redisNowMsAndMicros()
 local want = tonumber(ARGV[1])
 local lease = tonumber(ARGV[2])
 local cursorScore, cursorMember = ARGV[3], ARGV[4]
@@ -103,7 +103,7 @@ while not done and inspected < scanLimit do
   pageSize = pageSize * 2
 end
 
-local result = { now, false, newCursorScore, newCursorMember, exhausted, 0 }
+local result = { nowMicros, false, newCursorScore, newCursorMember, exhausted, 0 }
 
 if #picked > 0 then
   local records = hmgetAll(KEYS[2], picked)
