@@ -81,8 +81,7 @@ local function globMatcher(pattern)
   local special = string.find(pattern, '[%*%?%[\\]')
   if special == #pattern and string.sub(pattern, -1) == '*' then
     local prefix = string.sub(pattern, 1, -2)
-    local length = #prefix
-    return function(subject) return string.sub(subject, 1, length) == prefix end
+    return function(subject) return string.find(subject, prefix, 1, true) == 1 end
   end
   return function(subject) return globMatch(pattern, subject) end
 end
