@@ -31,7 +31,11 @@ export interface PreparedTask {
 export interface ClaimedTask {
   shard: number;
   key: string;
-  /** Identifies this claim; acknowledgements and renewals carry it. */
+  /**
+   * Identifies this claim; acknowledgements and renewals carry it. It is the
+   * leading `"<attempt>|<token>|"` of the state the claim wrote, which the
+   * scripts compare as a prefix.
+   */
   token: string;
   attempt: number;
   /** Taken over after a lease ran out: this delivery is a recovery. */
@@ -263,11 +267,12 @@ export class TaskStore {
     let token = Number(reply[5]);
     for (let i = 6; i < reply.length; i += 3) {
       const before = parseState(reply[i + 1] as string | null);
+      const attempt = before.attempt + 1;
       tasks.push({
         shard,
         key: String(reply[i]),
-        token: String(token++),
-        attempt: before.attempt + 1,
+        token: `${attempt}|${token++}|`,
+        attempt,
         recovered: before.flags === 'r',
         done: before.done === '' ? NONE_DONE : (JSON.parse(before.done) as string[]),
         record: parseRecord(String(reply[i + 2])),

@@ -112,7 +112,7 @@ describe('far more deliveries in flight than Lua can unpack', () => {
         'k:*',
       ])) as unknown[];
       let token = Number(reply[5]);
-      for (let i = 6; i < reply.length; i += 3) claimed.push(String(reply[i]), String(token++));
+      for (let i = 6; i < reply.length; i += 3) claimed.push(String(reply[i]), `1|${token++}|`);
     }
     const renewed = await scripts.run(
       admin,

@@ -7,7 +7,7 @@
   KEYS[1] tasks   hash  key -> record
   KEYS[2] state   hash  key -> state
   KEYS[3] active  zset  key -> lease expiry
-  ARGV[1..] pairs: key, claim token
+  ARGV[1..] pairs: key, claim token (the claim's state prefix "<attempt>|<token>|")
 
   Returns: how many were acknowledged.
 ]]
@@ -20,8 +20,7 @@ if #keys == 0 then return 0 end
 local states = hmgetAll(KEYS[2], keys)
 local acked = {}
 for i, key in ipairs(keys) do
-  local _, token = parseState(states[i])
-  if token ~= '' and token == ARGV[i * 2] then acked[#acked + 1] = key end
+  if heldBy(states[i], ARGV[i * 2]) then acked[#acked + 1] = key end
 end
 callChunked('HDEL', KEYS[1], acked)
 callChunked('HDEL', KEYS[2], acked)

@@ -12,7 +12,7 @@
   KEYS[5] dead    hash  key -> dead letter "<failedAt>|<attempt>|<error JSON>\n<record>"
   KEYS[6] floor   string lowest score a new due entry may get (due-index.lua)
   ARGV[1] key
-  ARGV[2] claim token
+  ARGV[2] claim token (the claim's state prefix "<attempt>|<token>|")
   ARGV[3] "retry" | "dead"
   ARGV[4] retry delay ms
   ARGV[5] done: JSON array of handlers that succeeded so far
@@ -24,8 +24,9 @@
 -- @include clock, wake, record, due-index
 
 local key = ARGV[1]
-local attempt, token = parseState(redis.call('HGET', KEYS[3], key))
-if token == '' or token ~= ARGV[2] then return nil end
+local state = redis.call('HGET', KEYS[3], key)
+if not heldBy(state, ARGV[2]) then return nil end
+local attempt = parseState(state)
 local record = redis.call('HGET', KEYS[2], key)
 local now = redisNowMs()
 redis.call('ZREM', KEYS[4], key)

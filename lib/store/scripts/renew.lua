@@ -5,7 +5,7 @@
   KEYS[1] state   hash  key -> state
   KEYS[2] active  zset  key -> lease expiry
   ARGV[1] lease ms
-  ARGV[2..] pairs: key, claim token
+  ARGV[2..] pairs: key, claim token (the claim's state prefix "<attempt>|<token>|")
 
   Returns: how many leases were extended.
 ]]
@@ -19,8 +19,7 @@ if #keys == 0 then return 0 end
 local states = hmgetAll(KEYS[1], keys)
 local leases = {}
 for i, key in ipairs(keys) do
-  local _, token = parseState(states[i])
-  if token ~= '' and token == ARGV[i * 2 + 1] then
+  if heldBy(states[i], ARGV[i * 2 + 1]) then
     leases[#leases + 1] = leaseUntil
     leases[#leases + 1] = key
   end

@@ -15,6 +15,13 @@ local function formatState(attempt, token, flags, done)
   return attempt .. '|' .. token .. '|' .. flags .. '|' .. done
 end
 
+-- Whether a state belongs to the claim that `claimToken` names. Callers name a
+-- claim by the state's leading "<attempt>|<token>|", so a plain prefix test
+-- settles it without taking the state apart.
+local function heldBy(state, claimToken)
+  return state and string.find(state, claimToken, 1, true) == 1
+end
+
 local function recordMaxAttempts(record, default)
   local max = string.match(record, '^(%d*)|')
   if max == nil or max == '' then return default end
