@@ -10,6 +10,7 @@ import { RESOLVED_DELAY_TASK_OPTIONS } from './delay-task.constants';
 import { DelayTaskExplorer } from './discovery/delay-task.explorer';
 import { HandlerRegistry } from './discovery/handler.registry';
 import { KeyspaceListener } from './keyspace/keyspace-listener';
+import { checkEvictionPolicy } from './redis/eviction-policy';
 import { RedisConnection } from './redis/redis-connection';
 import { Subscriptions } from './redis/subscriptions.interface';
 import { TaskStore } from './redis/task-store';
@@ -53,6 +54,7 @@ export class DelayTaskOrchestrator
   async onApplicationBootstrap(): Promise<void> {
     this.explorer.explore();
     await this.connection.ready();
+    await checkEvictionPolicy(this.connection.servers(), this.logger);
     const runsHandlers = this.registry.size > 0;
     const needsSubscriber = this.options.keyspaceEvents || runsHandlers;
     const pubsub = needsSubscriber ? await this.connection.createSubscriptions() : undefined;

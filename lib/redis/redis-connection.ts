@@ -7,6 +7,7 @@ import {
   DelayTaskConnection,
 } from '../interfaces/delay-task-module-options.interface';
 import { ClusterPubSub } from './cluster-pubsub';
+import { nodeAddress } from './cluster-topology';
 import { PubSub } from './pubsub';
 import { Subscriptions } from './subscriptions.interface';
 
@@ -68,6 +69,12 @@ function describeUrl(url: string): string {
   }
 }
 
+/** A connection to one Redis server that can run commands, and how messages name the server. */
+export interface RedisServerRef {
+  client: Redis;
+  address: string;
+}
+
 /**
  * The module's Redis clients: the command client (the user's or its own) and
  * the subscriber connections it creates. It closes exactly what it created.
@@ -120,6 +127,19 @@ export class RedisConnection {
 
   get isCluster(): boolean {
     return this.client instanceof Cluster;
+  }
+
+  /**
+   * The servers the command client writes to, once it is ready: the masters
+   * of a Cluster (the pool's own connections), or the one Redis.
+   */
+  servers(): RedisServerRef[] {
+    if (this.client instanceof Cluster) {
+      return this.client
+        .nodes('master')
+        .map((node) => ({ client: node, address: nodeAddress(node) }));
+    }
+    return [{ client: this.client, address: this.address }];
   }
 
   /**
