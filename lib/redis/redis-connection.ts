@@ -215,7 +215,10 @@ export class RedisConnection {
     await Promise.all(this.ownedSubscriptions.map((subscriptions) => subscriptions.close()));
     await Promise.all(
       this.owned.map(async (client) => {
-        if (client.status !== 'end') await client.quit().catch(() => undefined);
+        // A client never connected (a start that failed first) gets no QUIT: it would connect to send it.
+        if (client.status !== 'end' && client.status !== 'wait') {
+          await client.quit().catch(() => undefined);
+        }
         // NOTE: quit() leaves the Sentinel failover detector's connections open; disconnect() closes them.
         client.disconnect();
       }),
