@@ -215,7 +215,12 @@ export class RedisConnection {
     await Promise.all(this.ownedSubscriptions.map((subscriptions) => subscriptions.close()));
     await Promise.all(
       this.owned.map(async (client) => {
-        // A client never connected (a start that failed first) gets no QUIT: it would connect to send it.
+        // A client that gave up connecting (a failed start) has no socket left; disconnect() would
+        // arm a 2 s timer to destroy the one already gone, holding the process meanwhile. Only a
+        // Sentinel client may still have a failover detector (set up once TCP connected) to close.
+        const sentinel = client instanceof IORedis && Boolean(client.options.sentinels?.length);
+        if (client.status === 'end' && !sentinel) return;
+        // A client never connected gets no QUIT: it would connect to send it.
         if (client.status !== 'end' && client.status !== 'wait') {
           await client.quit().catch(() => undefined);
         }
