@@ -18,8 +18,9 @@ import { waitFor, within } from '../support/wait-for';
 /** Longest a start may take before it counts as hung. */
 const START_WITHIN_MS = 15_000;
 
-/** The rule the README gives: the module's keys and channels, no dangerous command but INFO. */
-const leastPrivilege = (prefix: string) => `+@all -@dangerous +info ~${prefix}:* &${prefix}:*`;
+/** The README's rule: the module's keys and channels, no dangerous command but INFO. */
+const leastPrivilege = (prefix: string) =>
+  `+@all -@dangerous +info ~${prefix}:* resetchannels &${prefix}:*`;
 
 /**
  * The module as an ACL user limited to its prefix: scheduled tasks work, it is
