@@ -22,8 +22,33 @@ export const keyspaceFlagsUnavailable = (address: string, reason: string) =>
   `delivered unless it includes "Ex" (e.g. notify-keyspace-events Ex in the server's configuration); ` +
   `scheduled tasks still run.`;
 
+export const keyeventChannelRefused = (address: string, channel: string, reason: string) =>
+  `Not allowed to subscribe to ${channel} on ${address} (${reason}). Plain expired keys will not be ` +
+  `delivered; scheduled tasks still run. To receive them, grant the channel to the module's ACL user ` +
+  `(&${channel}) and set notify-keyspace-events Ex; to stop asking, set keyspaceEvents: false.`;
+
+export const evictionPolicyUnsafe = (servers: Array<{ address: string; policy: string }>) => {
+  const where = servers.map(({ address, policy }) => `"${policy}" on ${address}`).join(', ');
+  // NOTE: volatile-* policies evict only keys with a TTL; the module's task records have none.
+  const risk = servers.every(({ policy }) => policy.startsWith('volatile-'))
+    ? 'Redis may delete keys that have a TTL to make room, so a plain key can vanish without ever ' +
+      'being delivered as expired'
+    : 'Redis may delete any key to make room, so scheduled tasks, their index and dead letters can be lost';
+  return (
+    `maxmemory-policy is ${where}: under memory pressure ${risk}. Set maxmemory-policy noeviction ` +
+    `(Redis then refuses writes when full instead of dropping data).`
+  );
+};
+
+export const evictionPolicyUnchecked = (addresses: string[], reason: string) =>
+  `Could not check maxmemory-policy on ${addresses.join(', ')} (${reason}); it should be noeviction.`;
+
 export const redisUnreachable = (address: string, reason: string) =>
   `Cannot connect to Redis at ${address}: ${reason}. Check the "connection" option of DelayTaskModule.`;
+
+export const redisPermissionDenied = (address: string, reason: string, prefix: string) =>
+  `Redis at ${address} refused the module something it needs (${reason}). Its ACL user needs at least ` +
+  `"+@all -@dangerous +info ~${prefix}:* &${prefix}:*" (see "Production Redis" in the README).`;
 
 export const handlerFailed = (where: string, key: string, error: unknown) =>
   `Handler ${where} failed for key "${key}": ${errorMessage(error)}`;

@@ -7,9 +7,13 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import { RESOLVED_DELAY_TASK_OPTIONS } from './delay-task.constants';
+import { errorMessage, redisPermissionDenied } from './delay-task.messages';
 import { DelayTaskExplorer } from './discovery/delay-task.explorer';
 import { HandlerRegistry } from './discovery/handler.registry';
+import { RedisPermissionError } from './errors/redis-permission.error';
 import { KeyspaceListener } from './keyspace/keyspace-listener';
+import { checkEvictionPolicy } from './redis/eviction-policy';
+import { isPermissionDenied } from './redis/permission-denied';
 import { RedisConnection } from './redis/redis-connection';
 import { Subscriptions } from './redis/subscriptions.interface';
 import { TaskStore } from './store/task-store';
@@ -51,8 +55,25 @@ export class DelayTaskOrchestrator
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    try {
+      await this.start();
+    } catch (error) {
+      // NOTE: after a failed init Nest runs no shutdown hook (app.close() rethrows the failure
+      // first), so what the start opened is closed here; its connections would keep the process alive.
+      await this.beforeApplicationShutdown().catch(() => undefined);
+      await this.onApplicationShutdown().catch(() => undefined);
+      if (!isPermissionDenied(error)) throw error;
+      const { address } = this.connection;
+      throw new RedisPermissionError(
+        redisPermissionDenied(address, errorMessage(error), this.options.prefix),
+      );
+    }
+  }
+
+  private async start(): Promise<void> {
     this.explorer.explore();
     await this.connection.ready();
+    await checkEvictionPolicy(this.connection.servers(), this.logger);
     const runsHandlers = this.registry.size > 0;
     const needsSubscriber = this.options.keyspaceEvents || runsHandlers;
     const pubsub = needsSubscriber ? await this.connection.createSubscriptions() : undefined;

@@ -6,15 +6,28 @@
  * through a Redis command — so a test can never touch a Redis it did not start.
  */
 import { ChildProcess, spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as connectTls } from 'node:tls';
 
 export type RedisConfig = Record<string, string | number>;
 
 /** AOF with an fsync per write: a write whose reply has arrived is on disk, so a SIGKILL loses none of them. */
 export const DURABLE_CONFIG: RedisConfig = { appendonly: 'yes', appendfsync: 'always' };
+
+/**
+ * PEM files of a server that speaks TLS only. The readiness probe trusts `caFile` and
+ * presents the server's own certificate, so it gets in whether or not clients must
+ * authenticate (`tls-auth-clients`).
+ */
+export interface RedisTlsFiles {
+  certFile: string;
+  keyFile: string;
+  /** The CA that signed `certFile`. */
+  caFile: string;
+}
 
 export interface RedisServerOptions {
   /** Extra configuration, passed as `--name value` arguments. */
@@ -29,6 +42,8 @@ export interface RedisServerOptions {
   configFile?: string;
   /** Run as a Sentinel (`redis-server <configFile> --sentinel`). */
   sentinel?: boolean;
+  /** Serve TLS only: `--tls-port` on the port, `--port 0`. */
+  tls?: RedisTlsFiles;
 }
 
 const HOST = '127.0.0.1';
@@ -60,11 +75,18 @@ export function redisServerAvailable(binary = 'redis-server'): boolean {
 /** Another program's server answered on the port picked for ours (it was taken between freePort() and the bind). */
 class PortTakenError extends Error {}
 
+/** Opens a connection to `port` and calls `onConnect` once it can carry commands. */
+function openSocket(port: number, tls: RedisTlsFiles | undefined, onConnect: () => void): Socket {
+  if (!tls) return new Socket().connect(port, HOST, onConnect);
+  const [ca, cert, key] = [tls.caFile, tls.certFile, tls.keyFile].map((file) => readFileSync(file));
+  return connectTls({ host: HOST, port, ca, cert, key }, onConnect);
+}
+
 /** What the server on `port` says its pid is (`INFO server`), or null if nothing answers yet. */
-function askPid(port: number): Promise<number | null> {
+function askPid(port: number, tls?: RedisTlsFiles): Promise<number | null> {
   return new Promise((resolve) => {
-    const socket = new Socket();
     let reply = '';
+    const socket = openSocket(port, tls, () => socket.write('INFO server\r\n'));
     const done = (pid: number | null) => {
       socket.destroy();
       resolve(pid);
@@ -77,7 +99,6 @@ function askPid(port: number): Promise<number | null> {
       if (match) done(Number(match[1]));
       else if (reply.startsWith('-')) done(null); // still loading: -LOADING
     });
-    socket.connect(port, HOST, () => socket.write('INFO server\r\n'));
   });
 }
 
@@ -90,15 +111,16 @@ async function waitForOwnServer(
   port: number,
   deadline: number,
   child: ChildProcess,
+  tls?: RedisTlsFiles,
 ): Promise<void> {
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
-      const pid = await askPid(port);
+      const pid = await askPid(port, tls);
       if (pid !== null)
         throw new PortTakenError(`port ${port} is taken by redis-server pid ${pid}`);
       throw new Error(`redis-server on port ${port} exited with code ${child.exitCode}`);
     }
-    const pid = await askPid(port);
+    const pid = await askPid(port, tls);
     if (pid === child.pid) return;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -151,9 +173,19 @@ export class RedisServer {
     dir: string,
     options: RedisServerOptions,
   ): Promise<ChildProcess> {
+    const { tls } = options;
+    const listen: RedisConfig = tls
+      ? {
+          port: 0,
+          'tls-port': port,
+          'tls-cert-file': tls.certFile,
+          'tls-key-file': tls.keyFile,
+          'tls-ca-cert-file': tls.caFile,
+        }
+      : { port };
     const config: RedisConfig = {
       bind: HOST,
-      port,
+      ...listen,
       dir,
       save: '',
       appendonly: 'no',
@@ -170,7 +202,7 @@ export class RedisServer {
     live.add(child);
     child.once('exit', () => live.delete(child));
     try {
-      await waitForOwnServer(port, Date.now() + 10_000, child);
+      await waitForOwnServer(port, Date.now() + 10_000, child, tls);
     } catch (error) {
       child.kill('SIGKILL');
       throw error;
@@ -182,8 +214,9 @@ export class RedisServer {
     return HOST;
   }
 
+  /** `redis://host:port`, or `rediss://` for a TLS server. */
   get url(): string {
-    return `redis://${HOST}:${this.port}`;
+    return `${this.options.tls ? 'rediss' : 'redis'}://${HOST}:${this.port}`;
   }
 
   get pid(): number {

@@ -7,3 +7,4 @@ export * from './invalid-pattern.error';
 export * from './invalid-options.error';
 export * from './redis-connection.error';
 export * from './replication-timeout.error';
+export * from './redis-permission.error';

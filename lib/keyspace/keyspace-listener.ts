@@ -2,7 +2,13 @@ import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { EXCLUSIVE_WINDOW_MS } from '../delay-task.constants';
-import { keyspaceFlagsMerged, keyspaceFlagsUnavailable } from '../delay-task.messages';
+import {
+  errorMessage,
+  keyeventChannelRefused,
+  keyspaceFlagsMerged,
+  keyspaceFlagsUnavailable,
+} from '../delay-task.messages';
+import { isPermissionDenied } from '../redis/permission-denied';
 import { RedisConnection } from '../redis/redis-connection';
 import { Subscriptions } from '../redis/subscriptions.interface';
 import { TaskKeys } from '../store/task-keys';
@@ -12,8 +18,8 @@ import { RedisClock } from '../scheduler/redis-clock';
 import { ensureKeyspaceFlags } from './keyspace-flags';
 
 /**
- * The source of plain expired keys: makes sure Redis publishes them, listens on
- * `__keyevent@<db>__:expired`, and hands each key to the router.
+ * The source of plain expired keys: listens on `__keyevent@<db>__:expired`,
+ * makes sure Redis publishes expirations, and hands each key to the router.
  */
 export class KeyspaceListener {
   private readonly logger = new Logger('DelayTaskModule');
@@ -29,12 +35,26 @@ export class KeyspaceListener {
     private readonly inFlight: InFlight,
   ) {}
 
-  /** Resolves once the flags are checked and the subscription is acknowledged, on every master of a cluster. */
+  /**
+   * Resolves once the subscription is acknowledged and the flags are checked,
+   * on every master of a cluster; or, when an ACL refuses the channel, once
+   * that is logged: plain expired keys are then not delivered, and nothing
+   * else changes (as when CONFIG is refused, scheduled tasks do not need them).
+   */
   async start(): Promise<void> {
+    const channel = `__keyevent@${this.connection.db}__:expired`;
+    try {
+      await this.pubsub.psubscribe(channel, (_channel, key) => this.onExpired(key));
+    } catch (error) {
+      if (!isPermissionDenied(error)) throw error;
+      this.logger.warn(
+        keyeventChannelRefused(this.connection.address, channel, errorMessage(error)),
+      );
+      // Not listening: the flags would be asked for (and a server-wide setting changed) for nothing.
+      return;
+    }
     // CONFIG SET survives neither a restart nor a failover: re-applied on every (re)connected server.
     await this.pubsub.forEachServer((client, address) => this.applyFlags(client, address));
-    const channel = `__keyevent@${this.connection.db}__:expired`;
-    await this.pubsub.psubscribe(channel, (_channel, key) => this.onExpired(key));
   }
 
   stop(): void {

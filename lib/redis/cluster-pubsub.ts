@@ -57,12 +57,23 @@ export class ClusterPubSub implements Subscriptions {
 
   async psubscribe(pattern: string, handler: MessageHandler): Promise<void> {
     this.patternHandlers.set(pattern, handler);
-    await Promise.all([...this.links.values()].map((link) => link.subscriber.psubscribe(pattern)));
+    await Promise.all(
+      [...this.links.values()].map((link) => link.subscriber.psubscribe(pattern)),
+    ).catch((error: unknown) => {
+      // Forgotten, so a master that appears later is not asked for it again.
+      this.patternHandlers.delete(pattern);
+      throw error;
+    });
   }
 
   async subscribe(channel: string, handler: MessageHandler): Promise<void> {
     this.channelHandlers.set(channel, handler);
-    await Promise.all([...this.links.values()].map((link) => link.subscriber.subscribe(channel)));
+    await Promise.all(
+      [...this.links.values()].map((link) => link.subscriber.subscribe(channel)),
+    ).catch((error: unknown) => {
+      this.channelHandlers.delete(channel);
+      throw error;
+    });
   }
 
   onReconnect(listener: () => void): void {

@@ -47,12 +47,18 @@ export class PubSub implements Subscriptions {
 
   async psubscribe(pattern: string, handler: MessageHandler): Promise<void> {
     this.patternHandlers.set(pattern, handler);
-    await this.subscriber.psubscribe(pattern);
+    await this.subscriber.psubscribe(pattern).catch((error: unknown) => {
+      this.patternHandlers.delete(pattern);
+      throw error;
+    });
   }
 
   async subscribe(channel: string, handler: MessageHandler): Promise<void> {
     this.channelHandlers.set(channel, handler);
-    await this.subscriber.subscribe(channel);
+    await this.subscriber.subscribe(channel).catch((error: unknown) => {
+      this.channelHandlers.delete(channel);
+      throw error;
+    });
   }
 
   onReconnect(listener: () => void): void {

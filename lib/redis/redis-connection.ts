@@ -7,6 +7,7 @@ import {
   DelayTaskConnection,
 } from '../interfaces/delay-task-module-options.interface';
 import { ClusterPubSub } from './cluster-pubsub';
+import { nodeAddress } from './cluster-topology';
 import { PubSub } from './pubsub';
 import { Subscriptions } from './subscriptions.interface';
 
@@ -68,6 +69,12 @@ function describeUrl(url: string): string {
   }
 }
 
+/** A connection to one Redis server that can run commands, and how messages name the server. */
+export interface RedisServerRef {
+  client: Redis;
+  address: string;
+}
+
 /**
  * The module's Redis clients: the command client (the user's or its own) and
  * the subscriber connections it creates. It closes exactly what it created.
@@ -120,6 +127,19 @@ export class RedisConnection {
 
   get isCluster(): boolean {
     return this.client instanceof Cluster;
+  }
+
+  /**
+   * The servers the command client writes to, once it is ready: the masters
+   * of a Cluster (the pool's own connections), or the one Redis.
+   */
+  servers(): RedisServerRef[] {
+    if (this.client instanceof Cluster) {
+      return this.client
+        .nodes('master')
+        .map((node) => ({ client: node, address: nodeAddress(node) }));
+    }
+    return [{ client: this.client, address: this.address }];
   }
 
   /**
@@ -195,7 +215,15 @@ export class RedisConnection {
     await Promise.all(this.ownedSubscriptions.map((subscriptions) => subscriptions.close()));
     await Promise.all(
       this.owned.map(async (client) => {
-        if (client.status !== 'end') await client.quit().catch(() => undefined);
+        // A client that gave up connecting (a failed start) has no socket left; disconnect() would
+        // arm a 2 s timer to destroy the one already gone, holding the process meanwhile. Only a
+        // Sentinel client may still have a failover detector (set up once TCP connected) to close.
+        const sentinel = client instanceof IORedis && Boolean(client.options.sentinels?.length);
+        if (client.status === 'end' && !sentinel) return;
+        // A client never connected gets no QUIT: it would connect to send it.
+        if (client.status !== 'end' && client.status !== 'wait') {
+          await client.quit().catch(() => undefined);
+        }
         // NOTE: quit() leaves the Sentinel failover detector's connections open; disconnect() closes them.
         client.disconnect();
       }),

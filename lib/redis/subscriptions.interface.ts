@@ -11,9 +11,12 @@ export type ServerTask = (client: Redis, address: string) => Promise<void>;
  * a single Redis (or a Sentinel-managed primary), one per master on a Cluster.
  */
 export interface Subscriptions {
-  /** Subscribes to a channel pattern; resolves once every server acknowledged it. */
+  /**
+   * Subscribes to a channel pattern; resolves once every server acknowledged it.
+   * Rejects as Redis did (e.g. NOPERM from an ACL), and then keeps nothing of it.
+   */
   psubscribe(pattern: string, handler: MessageHandler): Promise<void>;
-  /** Subscribes to a channel; resolves once every server acknowledged it. */
+  /** Subscribes to a channel; resolves once every server acknowledged it. Rejects like `psubscribe`. */
   subscribe(channel: string, handler: MessageHandler): Promise<void>;
   /** Called after a subscriber connection came back: messages may have been dropped meanwhile. */
   onReconnect(listener: () => void): void;
