@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { CLAIM_SCAN_LIMIT } from '../delay-task.constants';
 import { ExpiredKeySource } from '../interfaces/expired-key-event.interface';
+import { isPermissionDenied } from '../redis/permission-denied';
 import { ClaimCursor, ClaimedTask, ClaimResult, TaskStore } from '../store/task-store';
 import { InFlight } from './in-flight';
 import { RedisClock } from './redis-clock';
@@ -81,9 +82,13 @@ export class DueTaskScheduler {
     this.patrols = store.keys.shards.map(() => ({ cursor: null }));
   }
 
-  /** Claims whatever is due now and arms the timer; resolves once armed. */
+  /**
+   * Claims whatever is due now and arms the timer; resolves once armed. The
+   * first sweep fails the start on a refused permission (an ACL without the
+   * prefix's keys) rather than warning about it every sweep.
+   */
   async start(): Promise<void> {
-    await this.sweep();
+    await this.sweep(isPermissionDenied);
     this.sweepTimer = setInterval(() => void this.sweep(), this.settings.sweepIntervalMs);
   }
 
@@ -109,8 +114,12 @@ export class DueTaskScheduler {
     void this.drain('recovery');
   }
 
-  /** Takes over expired leases, then claims anything due (the safety net behind the timer). */
-  private async sweep(): Promise<void> {
+  /**
+   * Takes over expired leases, then claims anything due (the safety net behind
+   * the timer). A failure is logged and retried by the next sweep, unless
+   * `fatal` says it cannot get better by itself.
+   */
+  private async sweep(fatal: (error: unknown) => boolean = () => false): Promise<void> {
     if (this.stopped) return;
     try {
       for (let shard = 0; shard < this.store.keys.shards.length; shard++) {
@@ -127,6 +136,7 @@ export class DueTaskScheduler {
         }
       }
     } catch (error) {
+      if (fatal(error)) throw error;
       this.logger.warn(`Recovery sweep failed, will retry: ${String(error)}`);
     }
     await Promise.all([this.drain('recovery'), this.patrol()]);

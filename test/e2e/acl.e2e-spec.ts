@@ -259,6 +259,38 @@ describe('least privilege (ACL)', () => {
         "the failed start's connections closed",
       );
     });
+
+    it('fails the start with RedisPermissionError when refused its own keys, instead of warning every sweep', async () => {
+      const prefix = freshPrefix();
+      const user = await createAclUser([admin], `+@all -@dangerous +info &${prefix}:*`);
+      const error = await within(
+        bootApp(
+          {
+            imports: [
+              DelayTaskModule.forRoot({
+                connection: urlAs(redis, user),
+                prefix,
+                keyspaceEvents: false,
+              }),
+            ],
+            providers: [collectingHandler('job:*', new EventCollector())],
+          },
+          new LogCapture(),
+        ),
+        START_WITHIN_MS,
+        'the start',
+      ).then(
+        () => new Error('expected the start to fail'),
+        (reason: unknown) => reason,
+      );
+      expect(error).toBeInstanceOf(RedisPermissionError);
+      expect((error as Error).message).toContain(`~${prefix}:* &${prefix}:*`);
+      const denials = await denialsOf([admin], user);
+      expect(denials.length).toBeGreaterThan(0);
+      expect(denials.every((d) => d.reason === 'key' && d.object.startsWith(`${prefix}:`))).toBe(
+        true,
+      );
+    });
   });
 
   describe('on a Redis Cluster', () => {
