@@ -22,6 +22,12 @@ export const SCHEDULE_BATCH_SIZE = 1_000;
 /** Most due entries one claim call inspects, so a script never blocks Redis for long. */
 export const CLAIM_SCAN_LIMIT = 1_000;
 
+/** Most entries one `list` page inspects per shard (a page with a narrow pattern may come back short). */
+export const LIST_SCAN_LIMIT = 2_000;
+
+/** Most due entries one `cancelMatching` call inspects, so a script never blocks Redis for long. */
+export const CANCEL_SCAN_LIMIT = 1_000;
+
 /** Most claims one acknowledgement or lease renewal call carries (larger sets take several calls). */
 export const CLAIMS_PER_CALL = 1_000;
 

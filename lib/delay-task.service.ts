@@ -13,11 +13,15 @@ import {
   DeadLetterPage,
   DeadLetterQuery,
   TaskInfo,
+  TaskListQuery,
+  TaskPage,
   TaskStats,
 } from './interfaces/task-info.interface';
+import { encodeListCursor } from './store/list-cursor';
 import { PreparedTask, TaskStore } from './store/task-store';
 import { decodePayload, recordHeader } from './store/task-record';
 import { ExpiredEventStream } from './routing/expired-event-stream';
+import { validateListQuery } from './validation/list-query.validation';
 import { ResolvedDelayTaskOptions } from './validation/module-options.validation';
 import {
   serializePayload,
@@ -165,6 +169,52 @@ export class DelayTaskService {
   async requeue(key: string, due: DueTime = { delay: 0 }): Promise<number | null> {
     validateKey(key);
     return this.store.requeue(key, validateDueTime(due, key));
+  }
+
+  /**
+   * Lists pending tasks in the order they become claimable (or, with
+   * `state: 'active'`, in-flight deliveries by lease expiry), filtered by a
+   * Redis glob and a time range, a page at a time. Paging is stable while
+   * tasks come and go: a task that stays pending is listed once. Each page
+   * reads a bounded number of entries, however many tasks there are.
+   *
+   * @example
+   * ```ts
+   * let cursor: string | undefined;
+   * do {
+   *   const page = await tasks.list({ pattern: 'order:*', limit: 100, cursor });
+   *   page.items.forEach((task) => console.log(task.key, new Date(task.dueAt)));
+   *   cursor = page.cursor ?? undefined;
+   * } while (cursor);
+   * ```
+   */
+  async list<T = unknown>(query: TaskListQuery = {}): Promise<TaskPage<T>> {
+    const { page, positions } = validateListQuery(query, this.store.keys.shards.length);
+    const listed = await this.store.list(page, positions);
+    return {
+      cursor: encodeListCursor(listed.positions),
+      items: listed.items.map((entry) => {
+        const info: TaskInfo<T> = {
+          key: entry.key,
+          payload: decodePayload<T>(entry.record.payloadJson),
+          dueAt: entry.record.dueAt,
+          attempt: entry.state.attempt,
+          state: page.state,
+        };
+        if (page.state === 'pending') info.runAt = Number(entry.score);
+        else info.leaseExpiresAt = Number(entry.score);
+        return info;
+      }),
+    };
+  }
+
+  /**
+   * Cancels every pending task whose key matches a Redis glob, on every shard,
+   * in bounded steps; returns how many it cancelled. In-flight tasks are left
+   * alone, and a task scheduled while it runs may or may not be cancelled.
+   */
+  async cancelMatching(pattern: string): Promise<number> {
+    return this.store.cancelMatching(validatePattern(pattern));
   }
 
   /** Deletes a dead-lettered task; `false` if there was none. */

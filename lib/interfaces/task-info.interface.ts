@@ -18,6 +18,34 @@ export interface TaskInfo<T = unknown> {
   attempt: number;
   /** `'pending'`: waiting for its due time; `'active'`: a handler is running it. */
   state: 'pending' | 'active';
+  /** Active only (from `list`): when its lease runs out unless renewed, epoch ms on Redis' clock. */
+  leaseExpiresAt?: number;
+  /** Active only (from `list`): id of the instance running it, as `instances()` lists it. */
+  owner?: string;
+}
+
+/** Options of `DelayTaskService.list`. */
+export interface TaskListQuery {
+  /** Pending tasks (in the order they become claimable) or in-flight ones (by lease expiry). @default 'pending' */
+  state?: 'pending' | 'active';
+  /** Redis glob the keys must match, exactly as routing matches. @default '*' */
+  pattern?: string;
+  /**
+   * Earliest and latest time listed, inclusive, epoch ms or a Date: `runAt`
+   * for pending tasks, `leaseExpiresAt` for active ones.
+   */
+  from?: number | Date;
+  to?: number | Date;
+  /** Most tasks per page, 1 to 1,000. A page may hold fewer while more follow: go on until `cursor` is null. @default 100 */
+  limit?: number;
+  /** Cursor returned by the previous page. */
+  cursor?: string;
+}
+
+/** A page of `list`; `cursor` is `null` on the last page. */
+export interface TaskPage<T = unknown> {
+  items: TaskInfo<T>[];
+  cursor: string | null;
 }
 
 /** A task that used up its attempts, as listed by `DelayTaskService.deadLetters`. */

@@ -14,6 +14,8 @@ const SCRIPTS = {
   cancel: 3,
   reschedule: 3,
   requeue: 5,
+  list: 3,
+  'cancel-matching': 3,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

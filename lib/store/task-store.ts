@@ -1,5 +1,10 @@
 import type { Cluster, Redis } from 'ioredis';
-import { CLAIMS_PER_CALL, SCHEDULE_BATCH_SIZE } from '../delay-task.constants';
+import {
+  CANCEL_SCAN_LIMIT,
+  CLAIMS_PER_CALL,
+  LIST_SCAN_LIMIT,
+  SCHEDULE_BATCH_SIZE,
+} from '../delay-task.constants';
 import { ReplicationWait } from '../redis/replication-wait';
 import { ScriptArg, ScriptLibrary } from './script-library';
 import { ShardKeys, TaskKeys } from './task-keys';
@@ -9,6 +14,7 @@ import {
   parseRecord,
   parseState,
   TaskRecord,
+  TaskState,
 } from './task-record';
 
 /** When a task is due: `d` a delay from Redis' now, `a` an absolute epoch ms, `s` a shift of the current due time. */
@@ -98,6 +104,47 @@ function claimArgs(claims: readonly ClaimRef[]): string[] {
   const args: string[] = [];
   for (const { key, token } of claims) args.push(key, token);
   return args;
+}
+
+/** What one page of `list` asks for: scores are Redis range bounds ("-inf", "+inf" or a number). */
+export interface ListPageQuery {
+  state: 'pending' | 'active';
+  pattern: string;
+  from: string;
+  to: string;
+  limit: number;
+}
+
+/** Where a shard's walk stands: not started (null), past an entry, or at its end. */
+export type ShardPosition = null | { score: string; member: string } | typeof DONE;
+export const DONE = 0;
+
+/** An entry of a listed set: its score is the claimable time (pending) or the lease expiry (active). */
+export interface ListedEntry {
+  shard: number;
+  key: string;
+  score: string;
+  record: TaskRecord;
+  state: TaskState;
+}
+
+export interface ListPage {
+  items: ListedEntry[];
+  positions: ShardPosition[];
+}
+
+interface ShardListing {
+  shard: number;
+  items: ListedEntry[];
+  done: boolean;
+  last: ShardPosition;
+}
+
+/** The order Redis keeps a sorted set in: by score, then by the member's bytes. */
+function byScoreThenKey(a: ListedEntry, b: ListedEntry): number {
+  return (
+    Number(a.score) - Number(b.score) || Buffer.compare(Buffer.from(a.key), Buffer.from(b.key))
+  );
 }
 
 /** Shared by every task that no handler has finished yet (most of them); never mutated. */
@@ -420,6 +467,84 @@ export class TaskStore {
       [key, timing.kind, timing.amount, this.keys.wakeChannel],
     );
     return reply === null ? null : Number(reply);
+  }
+
+  /**
+   * One page of pending tasks (due index) or in-flight deliveries (lease
+   * set), merged across shards in (score, key) order. `positions` says where
+   * each shard's walk stands; the reply gives the positions after this page.
+   */
+  async list(query: ListPageQuery, positions: readonly ShardPosition[]): Promise<ListPage> {
+    const perShard = await Promise.all(
+      this.keys.shards.map(async (keys, shard): Promise<ShardListing> => {
+        const position = positions[shard];
+        if (position === DONE) return { shard, items: [], done: true, last: null };
+        const reply = (await this.scripts.run(
+          this.client,
+          'list',
+          [query.state === 'active' ? keys.active : keys.due, keys.tasks, keys.state],
+          [
+            query.from,
+            query.to,
+            position?.score ?? '',
+            position?.member ?? '',
+            query.limit,
+            LIST_SCAN_LIMIT,
+            query.pattern,
+          ],
+        )) as Array<string | number | null>;
+        const items: ListedEntry[] = [];
+        for (let i = 3; i < reply.length; i += 4) {
+          if (reply[i + 2] === null) continue;
+          items.push({
+            shard,
+            key: String(reply[i]),
+            score: String(reply[i + 1]),
+            record: parseRecord(String(reply[i + 2])),
+            state: parseState(reply[i + 3] as string | null),
+          });
+        }
+        const last =
+          reply[1] === null ? position : { score: String(reply[1]), member: String(reply[2]) };
+        return { shard, items, done: Number(reply[0]) === 1, last };
+      }),
+    );
+    const merged = perShard
+      .flatMap((listing) => listing.items)
+      .sort(byScoreThenKey)
+      .slice(0, query.limit);
+    const next = perShard.map((listing): ShardPosition => {
+      const taken = merged.filter((item) => item.shard === listing.shard);
+      // Everything this shard returned went into the page: it resumes where it stopped looking.
+      if (taken.length === listing.items.length) return listing.done ? DONE : listing.last;
+      const lastTaken = taken.at(-1);
+      return lastTaken
+        ? { score: lastTaken.score, member: lastTaken.key }
+        : positions[listing.shard];
+    });
+    return { items: merged, positions: next };
+  }
+
+  /** Cancels the pending tasks whose keys match `pattern`, a bounded walk per call on each shard. */
+  async cancelMatching(pattern: string): Promise<number> {
+    const counts = await Promise.all(
+      this.keys.shards.map(async (keys) => {
+        let cancelled = 0;
+        let cursor: { score: string; member: string } | null = null;
+        for (;;) {
+          const [count, done, score, member] = (await this.scripts.run(
+            this.client,
+            'cancel-matching',
+            [keys.due, keys.tasks, keys.state],
+            [cursor?.score ?? '', cursor?.member ?? '', CANCEL_SCAN_LIMIT, pattern],
+          )) as [number, number, string | null, string | null];
+          cancelled += Number(count);
+          if (Number(done) === 1 || score === null || member === null) return cancelled;
+          cursor = { score, member };
+        }
+      }),
+    );
+    return counts.reduce((sum, count) => sum + count, 0);
   }
 
   async discard(key: string): Promise<boolean> {

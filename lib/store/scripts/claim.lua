@@ -33,7 +33,7 @@
   more values per task into a Lua table and a RESP reply is a large part of the
   cost of draining a burst.
 ]]
--- @include clock, record, glob, chunks, due-index
+-- @include clock, record, glob, chunks, due-index, ranks
 
 local now, nowMicros = redisNowMsAndMicros()
 local want = tonumber(ARGV[1])
@@ -42,17 +42,9 @@ local cursorScore, cursorMember = ARGV[3], ARGV[4]
 local scanLimit = tonumber(ARGV[5])
 if indexFloor(KEYS[6], now) == now then redis.call('SET', KEYS[6], now) end
 
--- The rank the scan starts at: after the cursor's entry, or from its score if that entry is gone
--- (claimed, cancelled, moved).
+-- The rank the scan starts at: just after the cursor, which may be gone by now (claimed, cancelled).
 local start = 0
-if cursorScore ~= '' then
-  local rank = redis.call('ZRANK', KEYS[1], cursorMember)
-  if rank and redis.call('ZSCORE', KEYS[1], cursorMember) == cursorScore then
-    start = rank + 1
-  else
-    start = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. cursorScore)
-  end
-end
+if cursorScore ~= '' then start = rankAfter(KEYS[1], cursorScore, cursorMember) end
 
 local matchers = {}
 for i = 6, #ARGV do matchers[#matchers + 1] = globMatcher(ARGV[i]) end
