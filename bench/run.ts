@@ -11,7 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import Redis from 'ioredis';
-import { RedisServer } from '../tools/redis-server';
+import { RedisServer } from '../lib/testing/redis-server';
 import { CaseResult, runCase } from './case-runner';
 import { installExitHandlers, onCleanup, runCleanup } from './cleanup';
 import {

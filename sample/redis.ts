@@ -5,7 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
-import { RedisServer } from '../tools/redis-server';
+import { RedisServer } from '../lib/testing/redis-server';
 
 export interface SampleRedis {
   url: string;

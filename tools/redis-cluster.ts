@@ -7,7 +7,7 @@
  * by pid, like single servers, so nothing here can touch a Redis it did not start.
  */
 import { Socket } from 'node:net';
-import { RedisConfig, RedisServer } from './redis-server';
+import { RedisConfig, RedisServer } from '../lib/testing/redis-server';
 
 const HOST = '127.0.0.1';
 const SLOTS = 16_384;

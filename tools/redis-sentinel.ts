@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import IORedis from 'ioredis';
-import { RedisConfig, RedisServer } from './redis-server';
+import { RedisConfig, RedisServer } from '../lib/testing/redis-server';
 
 const HOST = '127.0.0.1';
 

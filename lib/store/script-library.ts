@@ -16,6 +16,8 @@ const SCRIPTS = {
   requeue: 5,
   list: 3,
   'cancel-matching': 3,
+  advance: 2,
+  'run-now': 2,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -147,6 +147,9 @@ function byScoreThenKey(a: ListedEntry, b: ListedEntry): number {
   );
 }
 
+/** Pending tasks `advance` moves per script call. */
+const ADVANCE_CHUNK = 1_000;
+
 /** Shared by every task that no handler has finished yet (most of them); never mutated. */
 const NONE_DONE: readonly string[] = Object.freeze([]);
 
@@ -545,6 +548,41 @@ export class TaskStore {
       }),
     );
     return counts.reduce((sum, count) => sum + count, 0);
+  }
+
+  /** Makes a pending task claimable now, its due time unchanged; when, or null if it is not pending. */
+  async runNow(key: string): Promise<number | null> {
+    const keys = this.shardKeys(key);
+    const reply = await this.scripts.run(
+      this.client,
+      'run-now',
+      [keys.due, keys.floor],
+      [key, this.keys.wakeChannel],
+    );
+    return reply === null ? null : Number(reply);
+  }
+
+  /**
+   * Testing only: moves every pending task's due time `ms` earlier, a chunk
+   * per call on each shard. Entries then sit behind claim cursors and below
+   * the floor, so the scheduler must look from the start again afterwards.
+   */
+  async advance(ms: number): Promise<void> {
+    await Promise.all(
+      this.keys.shards.map(async (keys) => {
+        for (let first = 0; ; first += ADVANCE_CHUNK) {
+          const moved = Number(
+            await this.scripts.run(
+              this.client,
+              'advance',
+              [keys.due, keys.tasks],
+              [ms, first, ADVANCE_CHUNK],
+            ),
+          );
+          if (moved < ADVANCE_CHUNK) return;
+        }
+      }),
+    );
   }
 
   async discard(key: string): Promise<boolean> {

@@ -7,7 +7,7 @@ import {
   RedisPermissionError,
 } from '../../lib';
 import { RedisCluster } from '../../tools/redis-cluster';
-import { RedisServer } from '../../tools/redis-server';
+import { RedisServer } from '../../lib/testing/redis-server';
 import { aclDenials, AclUser, createAclUser, urlAs } from '../support/acl';
 import { bootApp } from '../support/boot-app';
 import { collectingHandler, EventCollector, freshPrefix } from '../support/fixture-app';

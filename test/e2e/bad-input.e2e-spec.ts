@@ -10,7 +10,7 @@ import {
   PayloadTooLargeError,
   ScheduleOptions,
 } from '../../lib';
-import { RedisServer } from '../../tools/redis-server';
+import { RedisServer } from '../../lib/testing/redis-server';
 import {
   collectingHandler,
   EventCollector,

@@ -11,7 +11,7 @@ import {
   OnKeyExpiredOptions,
   RedisConnectionError,
 } from '../../lib';
-import { freePort, RedisServer } from '../../tools/redis-server';
+import { freePort, RedisServer } from '../../lib/testing/redis-server';
 import { bootApp } from '../support/boot-app';
 import { collectingHandler, EventCollector, freshPrefix } from '../support/fixture-app';
 import { LogCapture, restoreConsoleLogger } from '../support/log-capture';

@@ -10,7 +10,7 @@
  * worker's `localNow` judges punctuality with no estimate in between.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import { DURABLE_CONFIG } from '../../tools/redis-server';
+import { DURABLE_CONFIG } from '../../lib/testing/redis-server';
 import { FixtureApp, freshPrefix } from '../support/fixture-app';
 import { ProcessSuite } from '../support/process-suite';
 import { onNode } from '../support/redis-info';

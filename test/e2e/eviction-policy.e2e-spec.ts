@@ -1,7 +1,7 @@
 import IORedis from 'ioredis';
 import { DelayTaskModule, DelayTaskModuleOptions } from '../../lib';
 import { RedisCluster } from '../../tools/redis-cluster';
-import { RedisConfig, RedisServer } from '../../tools/redis-server';
+import { RedisConfig, RedisServer } from '../../lib/testing/redis-server';
 import { aclDenials, createAclUser, urlAs } from '../support/acl';
 import { bootApp } from '../support/boot-app';
 import { collectingHandler, EventCollector, freshPrefix } from '../support/fixture-app';

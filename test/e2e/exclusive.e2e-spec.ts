@@ -1,6 +1,6 @@
 import IORedis from 'ioredis';
 import { EXCLUSIVE_WINDOW_MS } from '../../lib/delay-task.constants';
-import { RedisServer } from '../../tools/redis-server';
+import { RedisServer } from '../../lib/testing/redis-server';
 import {
   collectingHandler,
   EventCollector,

@@ -1,5 +1,5 @@
 import IORedis from 'ioredis';
-import { RedisServer } from '../../tools/redis-server';
+import { RedisServer } from '../../lib/testing/redis-server';
 import { collectingHandler, EventCollector, freshPrefix, startApp } from '../support/fixture-app';
 
 describe('first light', () => {

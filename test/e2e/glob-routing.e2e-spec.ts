@@ -1,6 +1,6 @@
 import IORedis from 'ioredis';
 import { RedisGlob } from '../../lib/pattern/redis-glob';
-import { RedisServer } from '../../tools/redis-server';
+import { RedisServer } from '../../lib/testing/redis-server';
 import {
   collectingHandler,
   EventCollector,

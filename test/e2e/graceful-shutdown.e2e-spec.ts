@@ -4,7 +4,7 @@
  * that outlasts `shutdownTimeoutMs` is left to its lease and re-delivered by
  * another instance — never lost.
  */
-import { RedisServer } from '../../tools/redis-server';
+import { RedisServer } from '../../lib/testing/redis-server';
 import {
   collectingHandler,
   EventCollector,

@@ -2,7 +2,7 @@ import { INestApplicationContext, Injectable } from '@nestjs/common';
 import IORedis from 'ioredis';
 import { concat, Observable, of, Subscription, throwError } from 'rxjs';
 import { DelayTaskModule, DelayTaskService, ExpiredKeyEvent, OnKeyExpired } from '../../lib';
-import { RedisServer } from '../../tools/redis-server';
+import { RedisServer } from '../../lib/testing/redis-server';
 import { bootApp } from '../support/boot-app';
 import { collectingHandler, EventCollector, freshPrefix } from '../support/fixture-app';
 import { LogCapture, restoreConsoleLogger } from '../support/log-capture';

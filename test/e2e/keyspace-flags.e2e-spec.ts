@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DelayTaskModule, DelayTaskModuleOptions, DelayTaskService } from '../../lib';
-import { RedisConfig, RedisServer } from '../../tools/redis-server';
+import { RedisConfig, RedisServer } from '../../lib/testing/redis-server';
 import { bootApp } from '../support/boot-app';
 import { collectingHandler, EventCollector, freshPrefix } from '../support/fixture-app';
 import { LogCapture, restoreConsoleLogger } from '../support/log-capture';

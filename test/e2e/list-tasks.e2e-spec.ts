@@ -14,7 +14,7 @@ import {
   TaskListQuery,
 } from '../../lib';
 import { RedisCluster } from '../../tools/redis-cluster';
-import { RedisServer } from '../../tools/redis-server';
+import { RedisServer } from '../../lib/testing/redis-server';
 import {
   collectingHandler,
   EventCollector,

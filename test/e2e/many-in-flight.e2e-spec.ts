@@ -9,7 +9,7 @@ import IORedis, { Redis } from 'ioredis';
 import { ExpiredKeyEvent, OnKeyExpired } from '../../lib';
 import { ScriptLibrary } from '../../lib/store/script-library';
 import { TaskKeys } from '../../lib/store/task-keys';
-import { RedisServer } from '../../tools/redis-server';
+import { RedisServer } from '../../lib/testing/redis-server';
 import { freshPrefix, startApp } from '../support/fixture-app';
 import { failedCalls } from '../support/redis-info';
 import { waitFor } from '../support/wait-for';

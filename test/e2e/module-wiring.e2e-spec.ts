@@ -11,7 +11,7 @@ import {
 import { Test } from '@nestjs/testing';
 import IORedis from 'ioredis';
 import { DelayTaskModule, DelayTaskModuleOptions, DelayTaskService } from '../../lib';
-import { RedisServer } from '../../tools/redis-server';
+import { RedisServer } from '../../lib/testing/redis-server';
 import { bootApp } from '../support/boot-app';
 import { collectingHandler, EventCollector, freshPrefix } from '../support/fixture-app';
 import { clientList } from '../support/redis-info';

@@ -7,7 +7,7 @@
  */
 import IORedis from 'ioredis';
 import { ExpiredKeyEvent } from '../../lib';
-import { RedisServer } from '../../tools/redis-server';
+import { RedisServer } from '../../lib/testing/redis-server';
 import {
   collectingHandler,
   EventCollector,

@@ -1,7 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import IORedis from 'ioredis';
 import { DelayTaskModule, DelayTaskService } from '../../lib';
-import { RedisServer } from '../../tools/redis-server';
+import { RedisServer } from '../../lib/testing/redis-server';
 import { bootApp } from '../support/boot-app';
 import { collectingHandler, EventCollector, freshPrefix } from '../support/fixture-app';
 import { LogCapture, restoreConsoleLogger } from '../support/log-capture';

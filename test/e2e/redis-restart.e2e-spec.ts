@@ -3,7 +3,7 @@
  * and a running app rides out the outage by itself: it reconnects, catches up
  * on what came due meanwhile and delivers every task exactly once.
  */
-import { DURABLE_CONFIG, RedisServer } from '../../tools/redis-server';
+import { DURABLE_CONFIG, RedisServer } from '../../lib/testing/redis-server';
 import {
   collectingHandler,
   EventCollector,

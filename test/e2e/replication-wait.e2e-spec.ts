@@ -1,6 +1,6 @@
 import IORedis from 'ioredis';
 import { InvalidOptionsError, ReplicationTimeoutError } from '../../lib';
-import { RedisServer } from '../../tools/redis-server';
+import { RedisServer } from '../../lib/testing/redis-server';
 import { freshPrefix, startApp } from '../support/fixture-app';
 import { waitFor } from '../support/wait-for';
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ExpiredKeyEvent, OnKeyExpired, TaskInfo } from '../../lib';
-import { RedisServer } from '../../tools/redis-server';
+import { RedisServer } from '../../lib/testing/redis-server';
 import { EventCollector, freshPrefix, startApp } from '../support/fixture-app';
 import { waitFor } from '../support/wait-for';
 

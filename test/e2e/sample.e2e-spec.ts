@@ -13,7 +13,7 @@ import { SampleConfig } from '../../sample/config';
 import type { Coupon } from '../../sample/coupons/coupons.service';
 import type { Order } from '../../sample/orders/orders.service';
 import type { Pet } from '../../sample/pets/pets.service';
-import { RedisServer, redisServerAvailable } from '../../tools/redis-server';
+import { RedisServer, redisServerAvailable } from '../../lib/testing/redis-server';
 
 const ORDER_TIMEOUT_MS = 2_000;
 const MEAL_MS = 2_000;

@@ -12,7 +12,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { RedisServer, redisServerAvailable } from '../../tools/redis-server';
+import { RedisServer, redisServerAvailable } from '../../lib/testing/redis-server';
 
 const ROOT = resolve(__dirname, '..', '..');
 const TEMPLATE = join(__dirname, 'app');

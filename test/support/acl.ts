@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import type { RedisServer } from '../../tools/redis-server';
+import type { RedisServer } from '../../lib/testing/redis-server';
 
 /** A user made with `ACL SETUSER`, and the password it logs in with. */
 export interface AclUser {

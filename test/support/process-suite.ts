@@ -1,4 +1,4 @@
-import { RedisServer, RedisServerOptions } from '../../tools/redis-server';
+import { RedisServer, RedisServerOptions } from '../../lib/testing/redis-server';
 import { FixtureApp, startApp } from './fixture-app';
 import { killAll, WorkerProcess } from './worker-process';
 

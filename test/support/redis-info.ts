@@ -1,5 +1,5 @@
 import IORedis, { Redis } from 'ioredis';
-import type { RedisServer } from '../../tools/redis-server';
+import type { RedisServer } from '../../lib/testing/redis-server';
 
 /**
  * How many times the server ran a command (or `command|subcommand`) since it

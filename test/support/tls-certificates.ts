@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RedisTlsFiles } from '../../tools/redis-server';
+import type { RedisTlsFiles } from '../../lib/testing/redis-server';
 
 /** A throwaway CA and a server certificate it signed, for `127.0.0.1`. */
 export interface TestCertificates {

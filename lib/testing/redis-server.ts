@@ -1,9 +1,9 @@
 /**
- * Starts and stops throwaway `redis-server` processes on free loopback ports.
- *
- * Development tooling only (tests, the sample app and the benchmark use it);
- * it is not part of the published package. Servers are stopped by pid — never
- * through a Redis command — so a test can never touch a Redis it did not start.
+ * Starts and stops throwaway `redis-server` processes on free loopback ports:
+ * what `startTestRedis` (nestjs-delay-task/testing) gives users, and what the
+ * project's own tests, sample and benchmark build on (TLS, Sentinel, cluster
+ * nodes). Servers are stopped by pid — never through a Redis command — so a
+ * test can never touch a Redis it did not start.
  */
 import { ChildProcess, spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as connectTls } from 'node:tls';
+import { RedisServerNotFoundError } from './redis-server-not-found.error';
 
 export type RedisConfig = Record<string, string | number>;
 
@@ -151,6 +152,8 @@ export class RedisServer {
 
   /** Starts a server and resolves once it answers PING. */
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
+    const binary = options.binary ?? 'redis-server';
+    if (!redisServerAvailable(binary)) throw new RedisServerNotFoundError(binary);
     const ownsDir = options.dir === undefined;
     const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'delay-task-redis-'));
     for (let attempt = 1; ; attempt++) {
