@@ -11,7 +11,11 @@ import { errorMessage, redisPermissionDenied } from './delay-task.messages';
 import { DelayTaskExplorer } from './discovery/delay-task.explorer';
 import { HandlerRegistry } from './discovery/handler.registry';
 import { RedisPermissionError } from './errors/redis-permission.error';
-import { KeyspaceListener } from './keyspace/keyspace-listener';
+import { InstanceDirectory } from './instances/instance-directory';
+import { InstanceHeartbeat } from './instances/instance-heartbeat';
+import { KeyspaceListener, KeyspaceSubscriberStatus } from './keyspace/keyspace-listener';
+import { TaskEventDispatcher } from './lifecycle/task-event-dispatcher';
+import { TaskLifecycleStream } from './lifecycle/task-lifecycle-stream';
 import { checkEvictionPolicy } from './redis/eviction-policy';
 import { isPermissionDenied } from './redis/permission-denied';
 import { RedisConnection } from './redis/redis-connection';
@@ -28,9 +32,11 @@ import { ResolvedDelayTaskOptions } from './validation/module-options.validation
 
 /**
  * Starts and stops the module's moving parts in order. `app.init()` resolves
- * only once Redis is reachable, the keyspace subscription is acknowledged and
- * the scheduler is armed; `app.close()` stops claiming, waits for in-flight
- * handlers (up to `shutdownTimeoutMs`) and closes what the module opened.
+ * only once Redis is reachable, this instance has announced itself, the
+ * keyspace subscription is acknowledged and the scheduler is armed;
+ * `app.close()` stops claiming, waits for in-flight handlers (up to
+ * `shutdownTimeoutMs`), withdraws the announcement and closes what the
+ * module opened.
  */
 @Injectable()
 export class DelayTaskOrchestrator
@@ -43,6 +49,7 @@ export class DelayTaskOrchestrator
   private listener?: KeyspaceListener;
   private leases?: LeaseKeeper;
   private acks?: AckBatcher;
+  private heartbeat?: InstanceHeartbeat;
 
   constructor(
     @Inject(RESOLVED_DELAY_TASK_OPTIONS) private readonly options: ResolvedDelayTaskOptions,
@@ -52,7 +59,15 @@ export class DelayTaskOrchestrator
     private readonly store: TaskStore,
     private readonly router: EventRouter,
     private readonly clock: RedisClock,
+    private readonly directory: InstanceDirectory,
+    private readonly lifecycle: TaskLifecycleStream,
+    private readonly listeners: TaskEventDispatcher,
   ) {}
+
+  /** The subscriber of plain expired keys, for health checks; `'off'` when the module does not listen for them. */
+  keyspaceSubscriber(): KeyspaceSubscriberStatus | 'off' {
+    return this.listener?.status ?? 'off';
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     try {
@@ -72,8 +87,17 @@ export class DelayTaskOrchestrator
 
   private async start(): Promise<void> {
     this.explorer.explore();
+    this.listeners.start();
     await this.connection.ready();
     await checkEvictionPolicy(this.connection.servers(), this.logger);
+    // Every instance announces itself, one that only schedules too (with no patterns).
+    this.heartbeat = new InstanceHeartbeat(this.directory, this.clock, {
+      patterns: this.registry.patterns(),
+      concurrency: this.options.concurrency,
+      intervalMs: this.options.heartbeatIntervalMs,
+      inFlight: () => this.deliveries.size,
+    });
+    await this.heartbeat.start();
     const runsHandlers = this.registry.size > 0;
     const needsSubscriber = this.options.keyspaceEvents || runsHandlers;
     const pubsub = needsSubscriber ? await this.connection.createSubscriptions() : undefined;
@@ -97,11 +121,16 @@ export class DelayTaskOrchestrator
     const { options } = this;
     this.leases = new LeaseKeeper(this.store, options.leaseMs);
     this.acks = new AckBatcher(this.store, this.leases);
-    const runner = new TaskRunner(this.store, this.router, this.clock, this.leases, this.acks, {
-      db: this.connection.db,
-      maxAttempts: options.maxAttempts,
-      backoff: options.backoff,
-    });
+    const runner = new TaskRunner(
+      this.store,
+      this.router,
+      this.clock,
+      this.leases,
+      this.acks,
+      this.registry,
+      this.lifecycle,
+      { db: this.connection.db, maxAttempts: options.maxAttempts, backoff: options.backoff },
+    );
     const scheduler = new DueTaskScheduler(this.store, runner, this.clock, this.deliveries, {
       patterns: this.registry.patterns(),
       concurrency: options.concurrency,
@@ -135,6 +164,7 @@ export class DelayTaskOrchestrator
     await this.acks?.flush();
     this.acks?.close();
     this.leases?.stop();
+    await this.heartbeat?.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -18,6 +18,13 @@ import { RedisClock } from '../scheduler/redis-clock';
 import { ensureKeyspaceFlags } from './keyspace-flags';
 
 /**
+ * The subscriber of plain expired keys, as a health check sees it: up, down
+ * (expired events published meanwhile are lost), or never subscribed because
+ * an ACL refused the channel (already logged at start).
+ */
+export type KeyspaceSubscriberStatus = 'connected' | 'disconnected' | 'refused';
+
+/**
  * The source of plain expired keys: listens on `__keyevent@<db>__:expired`,
  * makes sure Redis publishes expirations, and hands each key to the router.
  */
@@ -25,6 +32,7 @@ export class KeyspaceListener {
   private readonly logger = new Logger('DelayTaskModule');
   private readonly instanceId = randomUUID();
   private stopped = false;
+  private refused = false;
 
   constructor(
     private readonly connection: RedisConnection,
@@ -47,6 +55,7 @@ export class KeyspaceListener {
       await this.pubsub.psubscribe(channel, (_channel, key) => this.onExpired(key));
     } catch (error) {
       if (!isPermissionDenied(error)) throw error;
+      this.refused = true;
       this.logger.warn(
         keyeventChannelRefused(this.connection.address, channel, errorMessage(error)),
       );
@@ -59,6 +68,11 @@ export class KeyspaceListener {
 
   stop(): void {
     this.stopped = true;
+  }
+
+  get status(): KeyspaceSubscriberStatus {
+    if (this.refused) return 'refused';
+    return this.pubsub.connected ? 'connected' : 'disconnected';
   }
 
   private async applyFlags(client: Redis, address: string): Promise<void> {

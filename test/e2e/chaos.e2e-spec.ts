@@ -328,7 +328,7 @@ describe('chaos: faults while tasks are scheduled, changed and run', () => {
     // 5. The store ends empty: no pending, active or dead entries, and no task data left under
     //    the prefix (a record no index points to would be invisible to stats()). Plain strings
     //    (the claim-token counter) may stay.
-    await expect(webTier.tasks.stats()).resolves.toEqual({
+    await expect(webTier.tasks.stats()).resolves.toMatchObject({
       pending: 0,
       overdue: 0,
       active: 0,
