@@ -1,6 +1,9 @@
 /** Metadata key under which `@OnKeyExpired` stores its array of registrations. */
 export const ON_KEY_EXPIRED_METADATA = 'nestjs-delay-task:on-key-expired';
 
+/** Metadata key under which `@OnTaskEvent` stores its array of registrations. */
+export const ON_TASK_EVENT_METADATA = 'nestjs-delay-task:on-task-event';
+
 /**
  * Version of the Lua scripts' data layout. Scripts are registered under names
  * that carry it, so two library versions sharing one Redis never run each
@@ -36,3 +39,16 @@ export const RESOLVED_DELAY_TASK_OPTIONS = Symbol('RESOLVED_DELAY_TASK_OPTIONS')
 
 /** Shards of the task index on a Redis Cluster (one on a single Redis): enough to spread over many masters. */
 export const CLUSTER_SHARDS = 16;
+
+/**
+ * Heartbeat periods after which an instance that stopped writing its
+ * heartbeat counts as gone: one late heartbeat (a busy event loop, a Redis
+ * blip) does not make a live instance disappear.
+ */
+export const HEARTBEATS_BEFORE_GONE = 3;
+
+/**
+ * Most overdue tasks `stats()` inspects to report the unhandled ones, read
+ * from the start of the due index (the oldest), split evenly over the shards.
+ */
+export const UNHANDLED_SAMPLE_SIZE = 1_000;

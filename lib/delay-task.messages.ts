@@ -6,13 +6,54 @@ export const handlerPatternInvalid = (where: string, pattern: unknown) =>
 export const handlerOptionsInvalid = (where: string, problem: string) =>
   `@OnKeyExpired on ${where}: ${problem}.`;
 
-export const requestScopedHandler = (where: string) =>
-  `@OnKeyExpired on ${where} is ignored: the provider is request-scoped (or depends on one), ` +
-  `and expirations happen outside any request. Make it a singleton provider.`;
+export const requestScopedHandler = (where: string, decorators = '@OnKeyExpired') =>
+  `${decorators} on ${where} is ignored: the provider is request-scoped (or depends on one), ` +
+  `and the module calls it outside any request. Make it a singleton provider.`;
 
-export const transientHandler = (where: string) =>
-  `@OnKeyExpired on ${where} is ignored: the provider is transient (one instance per consumer), ` +
+export const transientHandler = (where: string, decorators = '@OnKeyExpired') =>
+  `${decorators} on ${where} is ignored: the provider is transient (one instance per consumer), ` +
   `so there is no single instance to call. Make it a singleton provider.`;
+
+export const taskEventTypeInvalid = (where: string, type: unknown, known: readonly string[]) =>
+  `@OnTaskEvent on ${where}: the event type must be one of ${known.map((t) => `'${t}'`).join(', ')}; ` +
+  `got ${describe(type)}.`;
+
+export const taskEventPatternInvalid = (where: string, pattern: unknown) =>
+  `@OnTaskEvent on ${where}: the pattern, when given, must be a non-empty string; got ${describe(pattern)}.`;
+
+export const taskEventListenerFailed = (where: string, type: string, key: string, error: unknown) =>
+  `Task event listener ${where} failed on "${type}" of "${key}" (the task is not affected): ${errorMessage(error)}`;
+
+export const heartbeatFailed = (error: unknown) =>
+  `Could not write this instance's heartbeat, will retry (after three missed periods instances() ` +
+  `no longer lists it): ${errorMessage(error)}`;
+
+export const healthOptionsInvalid = (problem: string) =>
+  `DelayTaskHealthIndicator.isHealthy: ${problem}.`;
+
+export const redisNotReady = (status: string) => `the Redis connection is ${status}`;
+
+export const noMasterKnown = () => `the Redis Cluster client knows no master`;
+
+export const redisDidNotAnswer = (address: string, reason: string) =>
+  `Redis at ${address} did not answer PING: ${reason}`;
+
+export const subscriberDisconnected = () =>
+  `the keyspace subscriber is disconnected: plain expired keys published meanwhile are lost`;
+
+export const keyspaceFlagsMissing = (address: string, flags: string, missing: string) =>
+  `notify-keyspace-events on ${address} is "${flags}", missing "${missing}": Redis publishes no expired ` +
+  `events (plain expired keys are not delivered; scheduled tasks still run)`;
+
+export const oldestOverdueTooOld = (oldestOverdueMs: number, maxOldestOverdueMs: number) =>
+  `a task has been overdue for ${oldestOverdueMs} ms (more than maxOldestOverdueMs ${maxOldestOverdueMs}); ` +
+  `see stats().unhandled for tasks no live instance handles`;
+
+export const tooManyDeadLetters = (dead: number, maxDead: number) =>
+  `${dead} dead letter(s), more than maxDead ${maxDead}`;
+
+export const healthReadFailed = (what: string, reason: string) =>
+  `could not read ${what}: ${reason}`;
 
 export const keyspaceFlagsMerged = (address: string, before: string, after: string) =>
   `notify-keyspace-events on ${address} was "${before}"; set to "${after}" so expired keys are published.`;

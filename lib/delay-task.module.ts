@@ -9,6 +9,9 @@ import { DelayTaskOrchestrator } from './delay-task.orchestrator';
 import { DelayTaskService } from './delay-task.service';
 import { DelayTaskExplorer } from './discovery/delay-task.explorer';
 import { HandlerRegistry } from './discovery/handler.registry';
+import { TaskEventListenerRegistry } from './discovery/task-event-listener.registry';
+import { DelayTaskHealth } from './health/delay-task-health';
+import { InstanceDirectory } from './instances/instance-directory';
 import { DelayTaskModuleOptions } from './interfaces/delay-task-module-options.interface';
 import { RedisConnection } from './redis/redis-connection';
 import { ReplicationWait } from './redis/replication-wait';
@@ -17,7 +20,11 @@ import { TaskKeys } from './store/task-keys';
 import { TaskStore } from './store/task-store';
 import { EventRouter } from './routing/event-router';
 import { ExpiredEventStream } from './routing/expired-event-stream';
+import { TaskEventDispatcher } from './lifecycle/task-event-dispatcher';
+import { TaskLifecycleStream } from './lifecycle/task-lifecycle-stream';
+import { InstanceIdentity } from './instances/instance-identity';
 import { RedisClock } from './scheduler/redis-clock';
+import { OverdueInspector } from './stats/overdue-inspector';
 import {
   ResolvedDelayTaskOptions,
   resolveModuleOptions,
@@ -60,15 +67,33 @@ import {
       },
       inject: [RedisConnection, RESOLVED_DELAY_TASK_OPTIONS],
     },
+    {
+      provide: InstanceDirectory,
+      useFactory: (connection: RedisConnection, options: ResolvedDelayTaskOptions) =>
+        new InstanceDirectory(connection.client, options.prefix),
+      inject: [RedisConnection, RESOLVED_DELAY_TASK_OPTIONS],
+    },
+    {
+      provide: OverdueInspector,
+      useFactory: (connection: RedisConnection, store: TaskStore) =>
+        new OverdueInspector(connection.client, store.keys),
+      inject: [RedisConnection, TaskStore],
+    },
     { provide: RedisClock, useFactory: () => new RedisClock() },
+    { provide: InstanceIdentity, useFactory: () => new InstanceIdentity() },
     HandlerRegistry,
+    TaskEventListenerRegistry,
     DelayTaskExplorer,
     ExpiredEventStream,
+    TaskLifecycleStream,
+    TaskEventDispatcher,
     EventRouter,
     DelayTaskOrchestrator,
     DelayTaskService,
+    DelayTaskHealth,
   ],
-  exports: [DelayTaskService],
+  // DelayTaskHealth is for nestjs-delay-task/terminus: exported to its indicator, not from the package root.
+  exports: [DelayTaskService, DelayTaskHealth],
 })
 export class DelayTaskModule extends DelayTaskConfigurableModule {}
 

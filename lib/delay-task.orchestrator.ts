@@ -10,8 +10,14 @@ import { RESOLVED_DELAY_TASK_OPTIONS } from './delay-task.constants';
 import { errorMessage, redisPermissionDenied } from './delay-task.messages';
 import { DelayTaskExplorer } from './discovery/delay-task.explorer';
 import { HandlerRegistry } from './discovery/handler.registry';
+import { InvalidOptionsError } from './errors/invalid-options.error';
 import { RedisPermissionError } from './errors/redis-permission.error';
-import { KeyspaceListener } from './keyspace/keyspace-listener';
+import { InstanceDirectory } from './instances/instance-directory';
+import { InstanceHeartbeat } from './instances/instance-heartbeat';
+import { InstanceIdentity } from './instances/instance-identity';
+import { KeyspaceListener, KeyspaceSubscriberStatus } from './keyspace/keyspace-listener';
+import { TaskEventDispatcher } from './lifecycle/task-event-dispatcher';
+import { TaskLifecycleStream } from './lifecycle/task-lifecycle-stream';
 import { checkEvictionPolicy } from './redis/eviction-policy';
 import { isPermissionDenied } from './redis/permission-denied';
 import { RedisConnection } from './redis/redis-connection';
@@ -28,9 +34,11 @@ import { ResolvedDelayTaskOptions } from './validation/module-options.validation
 
 /**
  * Starts and stops the module's moving parts in order. `app.init()` resolves
- * only once Redis is reachable, the keyspace subscription is acknowledged and
- * the scheduler is armed; `app.close()` stops claiming, waits for in-flight
- * handlers (up to `shutdownTimeoutMs`) and closes what the module opened.
+ * only once Redis is reachable, this instance has announced itself, the
+ * keyspace subscription is acknowledged and the scheduler is armed;
+ * `app.close()` stops claiming, waits for in-flight handlers (up to
+ * `shutdownTimeoutMs`), withdraws the announcement and closes what the
+ * module opened.
  */
 @Injectable()
 export class DelayTaskOrchestrator
@@ -43,6 +51,7 @@ export class DelayTaskOrchestrator
   private listener?: KeyspaceListener;
   private leases?: LeaseKeeper;
   private acks?: AckBatcher;
+  private heartbeat?: InstanceHeartbeat;
 
   constructor(
     @Inject(RESOLVED_DELAY_TASK_OPTIONS) private readonly options: ResolvedDelayTaskOptions,
@@ -52,7 +61,40 @@ export class DelayTaskOrchestrator
     private readonly store: TaskStore,
     private readonly router: EventRouter,
     private readonly clock: RedisClock,
+    private readonly directory: InstanceDirectory,
+    private readonly lifecycle: TaskLifecycleStream,
+    private readonly listeners: TaskEventDispatcher,
+    private readonly identity: InstanceIdentity,
   ) {}
+
+  /** The subscriber of plain expired keys, for health checks; `'off'` when the module does not listen for them. */
+  keyspaceSubscriber(): KeyspaceSubscriberStatus | 'off' {
+    return this.listener?.status ?? 'off';
+  }
+
+  /**
+   * @internal nestjs-delay-task/testing: claims what is due now on this
+   * instance; resolves with how many deliveries it started (0 without handlers).
+   */
+  claimDueNow(): Promise<number> {
+    return this.scheduler?.claimDueNow() ?? Promise.resolve(0);
+  }
+
+  /** @internal nestjs-delay-task/testing: resolves once nothing runs here and finished deliveries are acknowledged. */
+  async settled(): Promise<void> {
+    await Promise.all([this.deliveries.whenIdle(), this.plainEvents.whenIdle()]);
+    await this.acks?.flush();
+  }
+
+  /** @internal nestjs-delay-task/testing: routes a plain expired key as if Redis had published its expiry. */
+  routeExpiredKey(key: string): void {
+    if (!this.listener) {
+      throw new InvalidOptionsError(
+        'expire() routes plain expired keys, which this app does not listen for (keyspaceEvents: false).',
+      );
+    }
+    this.listener.route(Buffer.from(key, 'utf8'));
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     try {
@@ -72,8 +114,18 @@ export class DelayTaskOrchestrator
 
   private async start(): Promise<void> {
     this.explorer.explore();
+    this.listeners.start();
     await this.connection.ready();
     await checkEvictionPolicy(this.connection.servers(), this.logger);
+    // Every instance announces itself, one that only schedules too (with no patterns).
+    this.heartbeat = new InstanceHeartbeat(this.directory, this.clock, {
+      id: this.identity.id,
+      patterns: this.registry.patterns(),
+      concurrency: this.options.concurrency,
+      intervalMs: this.options.heartbeatIntervalMs,
+      inFlight: () => this.deliveries.size,
+    });
+    await this.heartbeat.start();
     const runsHandlers = this.registry.size > 0;
     const needsSubscriber = this.options.keyspaceEvents || runsHandlers;
     const pubsub = needsSubscriber ? await this.connection.createSubscriptions() : undefined;
@@ -86,6 +138,7 @@ export class DelayTaskOrchestrator
         this.router,
         this.clock,
         this.plainEvents,
+        this.identity.id,
       );
       await this.listener.start();
     }
@@ -97,17 +150,23 @@ export class DelayTaskOrchestrator
     const { options } = this;
     this.leases = new LeaseKeeper(this.store, options.leaseMs);
     this.acks = new AckBatcher(this.store, this.leases);
-    const runner = new TaskRunner(this.store, this.router, this.clock, this.leases, this.acks, {
-      db: this.connection.db,
-      maxAttempts: options.maxAttempts,
-      backoff: options.backoff,
-    });
+    const runner = new TaskRunner(
+      this.store,
+      this.router,
+      this.clock,
+      this.leases,
+      this.acks,
+      this.registry,
+      this.lifecycle,
+      { db: this.connection.db, maxAttempts: options.maxAttempts, backoff: options.backoff },
+    );
     const scheduler = new DueTaskScheduler(this.store, runner, this.clock, this.deliveries, {
       patterns: this.registry.patterns(),
       concurrency: options.concurrency,
       leaseMs: options.leaseMs,
       maxAttempts: options.maxAttempts,
       sweepIntervalMs: options.sweepIntervalMs,
+      owner: this.identity.id,
     });
     this.scheduler = scheduler;
     await pubsub.subscribe(this.store.keys.wakeChannel, (_channel, message) =>
@@ -135,6 +194,7 @@ export class DelayTaskOrchestrator
     await this.acks?.flush();
     this.acks?.close();
     this.leases?.stop();
+    await this.heartbeat?.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {

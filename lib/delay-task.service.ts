@@ -2,7 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { RESOLVED_DELAY_TASK_OPTIONS } from './delay-task.constants';
 import { InvalidOptionsError } from './errors/invalid-options.error';
+import { InstanceDirectory } from './instances/instance-directory';
 import { ExpiredKeyEvent } from './interfaces/expired-key-event.interface';
+import { InstanceInfo } from './interfaces/instance-info.interface';
 import {
   DueTime,
   ScheduledTaskRef,
@@ -18,8 +20,12 @@ import {
   TaskStats,
 } from './interfaces/task-info.interface';
 import { encodeListCursor } from './store/list-cursor';
+import { TaskLifecycleEvent } from './interfaces/task-lifecycle-event.interface';
+import { TaskLifecycleStream } from './lifecycle/task-lifecycle-stream';
+import { OverdueInspector } from './stats/overdue-inspector';
+import { unhandledTasks } from './stats/unhandled-tasks';
 import { PreparedTask, TaskStore } from './store/task-store';
-import { decodePayload, recordHeader } from './store/task-record';
+import { claimOwner, decodePayload, recordHeader } from './store/task-record';
 import { ExpiredEventStream } from './routing/expired-event-stream';
 import { validateListQuery } from './validation/list-query.validation';
 import { ResolvedDelayTaskOptions } from './validation/module-options.validation';
@@ -46,6 +52,9 @@ export class DelayTaskService {
     @Inject(RESOLVED_DELAY_TASK_OPTIONS) private readonly options: ResolvedDelayTaskOptions,
     private readonly store: TaskStore,
     private readonly stream: ExpiredEventStream,
+    private readonly lifecycle: TaskLifecycleStream,
+    private readonly directory: InstanceDirectory,
+    private readonly overdue: OverdueInspector,
   ) {}
 
   /** Every event this instance routes: plain expired keys and each delivery of a scheduled task. */
@@ -56,6 +65,17 @@ export class DelayTaskService {
   /** Events whose key matches a Redis glob pattern. Observing never claims a task. */
   on<T = unknown>(pattern: string): Observable<ExpiredKeyEvent<T>> {
     return this.stream.ofPattern<T>(validatePattern(pattern));
+  }
+
+  /**
+   * What this instance does to scheduled tasks: scheduled, cancelled, and each
+   * delivery's started, completed, failed, retrying, dead or recovered (see
+   * `TaskLifecycleEventType`). Observing never affects a task; a subscriber
+   * that throws is reported by RxJS as an uncaught exception, so catch inside
+   * it, or use `@OnTaskEvent`, whose listeners' errors are logged.
+   */
+  get events$(): Observable<TaskLifecycleEvent> {
+    return this.lifecycle;
   }
 
   /**
@@ -74,6 +94,7 @@ export class DelayTaskService {
   ): Promise<ScheduledTaskRef> {
     const task = this.prepare(key, payload, options);
     const [dueAt] = await this.store.schedule([task]);
+    this.announceScheduled([task], [dueAt]);
     return { key: task.key, dueAt };
   }
 
@@ -100,12 +121,17 @@ export class DelayTaskService {
     });
     const tasks = [...lastByKey.values()];
     const dues = await this.store.schedule(tasks);
+    this.announceScheduled(tasks, dues);
     return tasks.map((task, index) => ({ key: task.key, dueAt: dues[index] }));
   }
 
   /** Cancels a pending task. `false` if it was not pending (unknown, in flight or dead-lettered). */
   async cancel(key: string): Promise<boolean> {
-    return this.store.cancel(validateKey(key));
+    const cancelled = await this.store.cancel(validateKey(key));
+    if (cancelled && this.lifecycle.observed) {
+      this.lifecycle.emit({ type: 'cancelled', key, attempt: 0 });
+    }
+    return cancelled;
   }
 
   /** Gives a pending task a new due time, keeping its payload; its new due time, or `null` if not pending. */
@@ -201,8 +227,13 @@ export class DelayTaskService {
           attempt: entry.state.attempt,
           state: page.state,
         };
-        if (page.state === 'pending') info.runAt = Number(entry.score);
-        else info.leaseExpiresAt = Number(entry.score);
+        if (page.state === 'pending') {
+          info.runAt = Number(entry.score);
+        } else {
+          info.leaseExpiresAt = Number(entry.score);
+          const owner = claimOwner(entry.state.token);
+          if (owner) info.owner = owner;
+        }
         return info;
       }),
     };
@@ -222,9 +253,38 @@ export class DelayTaskService {
     return this.store.discard(validateKey(key));
   }
 
-  /** Counts of pending, overdue, in-flight and dead-lettered tasks. */
+  /**
+   * Counts of pending, overdue, in-flight and dead-lettered tasks, how long the
+   * oldest overdue task has waited, and which overdue tasks no live instance
+   * handles (sampled from the oldest: see `TaskStats.unhandled`).
+   */
   async stats(): Promise<TaskStats> {
-    return this.store.stats();
+    const [counts, overdue, instances] = await Promise.all([
+      this.store.stats(),
+      this.overdue.inspect(),
+      this.directory.list(),
+    ]);
+    return {
+      ...counts,
+      oldestOverdueMs: overdue.oldestOverdueMs,
+      unhandled: unhandledTasks(overdue.sample, instances),
+    };
+  }
+
+  /**
+   * The live app instances on this prefix (this one included), from their
+   * heartbeats: a stopped instance leaves at once, a crashed one within three
+   * `heartbeatIntervalMs`.
+   */
+  async instances(): Promise<InstanceInfo[]> {
+    return this.directory.list();
+  }
+
+  private announceScheduled(tasks: readonly PreparedTask[], dues: readonly number[]): void {
+    if (!this.lifecycle.observed) return;
+    tasks.forEach((task, index) => {
+      this.lifecycle.emit({ type: 'scheduled', key: task.key, attempt: 0, dueAt: dues[index] });
+    });
   }
 
   private prepare(key: unknown, payload: unknown, options: ScheduleOptions): PreparedTask {

@@ -1,9 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { DelayTaskModule } from '../lib';
+import { APP_FILTER } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { DelayTaskExceptionFilter, DelayTaskModule } from '../lib';
+import { DelayTaskHealthIndicator } from '../lib/terminus';
 import { SAMPLE_CONFIG, SampleConfig } from './config';
 import { CouponReminder } from './coupons/coupon-reminder.handler';
 import { CouponsController } from './coupons/coupons.controller';
 import { CouponsService } from './coupons/coupons.service';
+import { HealthController } from './operations/health.controller';
+import { TasksController } from './operations/tasks.controller';
 import { OrderExpiry } from './orders/order-expiry.handler';
 import { OrdersController } from './orders/orders.controller';
 import { OrdersService } from './orders/orders.service';
@@ -11,16 +16,32 @@ import { PetMealEnd } from './pets/pet-meal.handler';
 import { PetsController } from './pets/pets.controller';
 import { PetsService } from './pets/pets.service';
 
-/** The three stories in one app; `register` takes the config so tests can pass their own. */
+/**
+ * The three stories in one app, with health (`GET /health`) and the module's
+ * state (`GET /tasks/...`) mounted; `register` takes the config so tests can
+ * pass their own.
+ */
 @Module({})
 export class AppModule {
   static register(config: SampleConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [DelayTaskModule.forRoot({ connection: config.redisUrl, prefix: config.prefix })],
-      controllers: [OrdersController, CouponsController, PetsController],
+      imports: [
+        DelayTaskModule.forRoot({ connection: config.redisUrl, prefix: config.prefix }),
+        TerminusModule,
+      ],
+      controllers: [
+        OrdersController,
+        CouponsController,
+        PetsController,
+        HealthController,
+        TasksController,
+      ],
       providers: [
         { provide: SAMPLE_CONFIG, useValue: config },
+        // A bad value a route passes to DelayTaskService is answered 400, not 500.
+        { provide: APP_FILTER, useClass: DelayTaskExceptionFilter },
+        DelayTaskHealthIndicator,
         OrdersService,
         OrderExpiry,
         CouponsService,

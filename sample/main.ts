@@ -77,6 +77,10 @@ function instructions(port: number, redis: SampleRedis, config: SampleConfig): s
     `  curl -X POST ${http}/pets/rex/meals`,
     `  curl -X POST ${http}/pets/rex/acceleration-card`,
     `  curl ${http}/pets/rex`,
+    `  curl ${http}/health                  # Terminus: Redis, keyspace events, overdue and dead tasks`,
+    `  curl ${http}/tasks/stats             # counts, oldest overdue, patterns no instance handles`,
+    `  curl ${http}/tasks/instances`,
+    `  curl '${http}/tasks/dead?limit=0'    # a bad value: 400 with the module's message`,
   ].join('\n');
 }
 

@@ -1,22 +1,30 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
-import { ON_KEY_EXPIRED_METADATA } from '../delay-task.constants';
+import { ON_KEY_EXPIRED_METADATA, ON_TASK_EVENT_METADATA } from '../delay-task.constants';
 import {
   handlerOptionsInvalid,
   handlerPatternInvalid,
   requestScopedHandler,
+  taskEventPatternInvalid,
+  taskEventTypeInvalid,
   transientHandler,
 } from '../delay-task.messages';
 import { OnKeyExpiredMetadata } from '../decorators/on-key-expired.decorator';
+import { OnTaskEventMetadata } from '../decorators/on-task-event.decorator';
 import { InvalidOptionsError } from '../errors/invalid-options.error';
 import { InvalidPatternError } from '../errors/invalid-pattern.error';
-import { ExpiredKeyEvent } from '../interfaces/expired-key-event.interface';
+import { TaskLifecycleEventType } from '../interfaces/task-lifecycle-event.interface';
 import { RedisGlob } from '../pattern/redis-glob';
 import { HandlerRegistry } from './handler.registry';
 import { HandlerRoute } from './key-expired-handler';
+import { TaskEventRoute } from './task-event-listener';
+import { TaskEventListenerRegistry } from './task-event-listener.registry';
 
-/** Finds `@OnKeyExpired` methods on providers and controllers and registers them. It only finds; it never runs them. */
+/**
+ * Finds `@OnKeyExpired` handlers and `@OnTaskEvent` listeners on providers and
+ * controllers and registers them. It only finds; it never runs them.
+ */
 @Injectable()
 export class DelayTaskExplorer {
   private readonly logger = new Logger('DelayTaskModule');
@@ -25,9 +33,10 @@ export class DelayTaskExplorer {
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly registry: HandlerRegistry,
+    private readonly listeners: TaskEventListenerRegistry,
   ) {}
 
-  /** Registers every decorated method; throws on an invalid pattern or options, naming class and method. */
+  /** Registers every decorated method; throws on an invalid pattern, type or options, naming class and method. */
   explore(): void {
     const wrappers = [...this.discovery.getProviders(), ...this.discovery.getControllers()];
     const seen = new Set<object>();
@@ -53,31 +62,69 @@ export class DelayTaskExplorer {
   ): void {
     const method: unknown = Reflect.get(prototype, methodName);
     if (typeof method !== 'function') return;
-    const registrations: OnKeyExpiredMetadata[] | undefined = Reflect.getMetadata(
-      ON_KEY_EXPIRED_METADATA,
-      method,
-    );
-    if (!registrations?.length) return;
+    const handlerRegistrations: OnKeyExpiredMetadata[] =
+      Reflect.getMetadata(ON_KEY_EXPIRED_METADATA, method) ?? [];
+    const listenerRegistrations: OnTaskEventMetadata[] =
+      Reflect.getMetadata(ON_TASK_EVENT_METADATA, method) ?? [];
+    if (handlerRegistrations.length === 0 && listenerRegistrations.length === 0) return;
 
     const className = instance.constructor?.name ?? String(wrapper.name);
     const where = `${className}.${methodName}`;
+    const decorators = [
+      handlerRegistrations.length > 0 ? '@OnKeyExpired' : '',
+      listenerRegistrations.length > 0 ? '@OnTaskEvent' : '',
+    ]
+      .filter(Boolean)
+      .join(' and ');
     if (!wrapper.isDependencyTreeStatic()) {
-      this.logger.warn(requestScopedHandler(where));
+      this.logger.warn(requestScopedHandler(where, decorators));
       return;
     }
     // A transient provider has one instance per consumer, and the wrapper's own is a
     // placeholder Nest never constructed: there is no single instance to call.
     if (wrapper.isTransient) {
-      this.logger.warn(transientHandler(where));
+      this.logger.warn(transientHandler(where, decorators));
       return;
     }
-    const routes = registrations.map((registration) => toRoute(where, registration));
-    this.registry.register({
-      id: where,
-      routes,
-      call: (event: ExpiredKeyEvent) => Reflect.apply(method, instance, [event]),
-    });
+    const call = (event: unknown) => Reflect.apply(method, instance, [event]);
+    if (handlerRegistrations.length > 0) {
+      const routes = handlerRegistrations.map((registration) => toRoute(where, registration));
+      this.registry.register({ id: where, routes, call });
+    }
+    if (listenerRegistrations.length > 0) {
+      const routes = listenerRegistrations.map((registration) =>
+        toListenerRoute(where, registration),
+      );
+      this.listeners.register({ id: where, routes, call });
+    }
   }
+}
+
+/** Every lifecycle event type; a record, so that the compiler insists on each one. */
+const TASK_EVENT_TYPES: Record<TaskLifecycleEventType, true> = {
+  scheduled: true,
+  started: true,
+  completed: true,
+  failed: true,
+  retrying: true,
+  dead: true,
+  recovered: true,
+  cancelled: true,
+};
+
+function isTaskEventType(type: unknown): type is TaskLifecycleEventType {
+  return typeof type === 'string' && Object.hasOwn(TASK_EVENT_TYPES, type);
+}
+
+function toListenerRoute(where: string, { type, pattern }: OnTaskEventMetadata): TaskEventRoute {
+  if (!isTaskEventType(type)) {
+    throw new InvalidOptionsError(taskEventTypeInvalid(where, type, Object.keys(TASK_EVENT_TYPES)));
+  }
+  if (pattern === undefined) return { type };
+  if (typeof pattern !== 'string' || pattern.length === 0) {
+    throw new InvalidPatternError(taskEventPatternInvalid(where, pattern));
+  }
+  return { type, glob: new RedisGlob(pattern) };
 }
 
 function toRoute(where: string, { pattern, options }: OnKeyExpiredMetadata): HandlerRoute {

@@ -5,6 +5,8 @@ import { KeyExpiredHandler } from './key-expired-handler';
 export interface MatchedHandler {
   handler: KeyExpiredHandler;
   exclusive: boolean;
+  /** The handler's first pattern that matches: how lifecycle events name the handler involved. */
+  pattern: string;
 }
 
 /** The handlers this instance runs. Filled once by the explorer at bootstrap, read by the router. */
@@ -29,15 +31,24 @@ export class HandlerRegistry {
   match(key: Uint8Array | string): MatchedHandler[] {
     const matched: MatchedHandler[] = [];
     for (const handler of this.handlers) {
-      let matches = false;
+      let pattern: string | undefined;
       let exclusive = false;
       for (const route of handler.routes) {
         if (!route.glob.matches(key)) continue;
-        matches = true;
+        pattern ??= route.glob.pattern;
         exclusive ||= route.exclusive;
       }
-      if (matches) matched.push({ handler, exclusive });
+      if (pattern !== undefined) matched.push({ handler, exclusive, pattern });
     }
     return matched;
+  }
+
+  /** The first pattern of this instance's handlers that matches `key`, if any. */
+  patternOf(key: string): string | undefined {
+    for (const handler of this.handlers) {
+      const route = handler.routes.find((r) => r.glob.matches(key));
+      if (route) return route.glob.pattern;
+    }
+    return undefined;
   }
 }

@@ -85,6 +85,13 @@ export interface DelayTaskModuleOptions {
    */
   sweepIntervalMs?: number;
   /**
+   * How often this instance writes its heartbeat (`DelayTaskService.instances()`).
+   * An instance whose heartbeat is three periods old counts as gone: one
+   * killed without a shutdown drops out of `instances()` within that.
+   * @default 5000
+   */
+  heartbeatIntervalMs?: number;
+  /**
    * Make `schedule`/`scheduleMany` wait until this many replicas acknowledged
    * the write (see `ReplicationOptions`). Without it a write is acknowledged by
    * the master alone, and Redis replicates asynchronously.

@@ -86,4 +86,33 @@ export interface TaskStats {
   active: number;
   /** Dead-lettered. */
   dead: number;
+  /**
+   * How long the longest-waiting overdue task has been claimable, in ms on
+   * the Redis server's clock; 0 when nothing is overdue.
+   */
+  oldestOverdueMs: number;
+  /**
+   * Overdue tasks whose key no live instance's `@OnKeyExpired` patterns match
+   * (see `instances()`), grouped by the prefix of their key: the answer to
+   * "why is this not running?". Read from the oldest overdue tasks only, at
+   * most 1,000 of them (on a cluster 1,000 ÷ 16 per shard), so a count is
+   * exact only when `overdue` is within that sample. Most numerous first.
+   */
+  unhandled: UnhandledTasks[];
+}
+
+/** Overdue tasks that no live instance can handle, sharing a key prefix (`TaskStats.unhandled`). */
+export interface UnhandledTasks {
+  /**
+   * A Redis glob matching them: their key up to its last `:`, then `*`
+   * (`report:daily:*`); a key without `:` stands for itself. Glob characters
+   * of the key are escaped.
+   */
+  pattern: string;
+  /** How many of the sampled overdue tasks it covers. */
+  count: number;
+  /** The one of them overdue longest. */
+  oldestKey: string;
+  /** How long that one has been claimable, ms. */
+  oldestOverdueMs: number;
 }

@@ -3,15 +3,25 @@ import type { Redis } from 'ioredis';
 /** `notify-keyspace-events` flags the module needs: keyevent notifications (E) of expirations (x). */
 const REQUIRED_FLAGS = ['E', 'x'];
 
+/** Which of `E` and `x` the flags lack (`A` is an alias that includes `x`); '' when none. */
+export function missingKeyspaceFlags(current: string): string {
+  return REQUIRED_FLAGS.filter(
+    (flag) => !current.includes(flag) && !(flag === 'x' && current.includes('A')),
+  ).join('');
+}
+
 /**
  * The flags with `E` and `x` added, keeping every flag already set.
- * `A` is an alias that includes `x`. Returns the input when nothing is missing.
+ * Returns the input when nothing is missing.
  */
 export function mergeKeyspaceFlags(current: string): string {
-  const missing = REQUIRED_FLAGS.filter(
-    (flag) => !current.includes(flag) && !(flag === 'x' && current.includes('A')),
-  );
-  return current + missing.join('');
+  return current + missingKeyspaceFlags(current);
+}
+
+/** `notify-keyspace-events` of one server, as `CONFIG GET` reads it. */
+export async function readKeyspaceFlags(client: Redis): Promise<string> {
+  const reply = (await client.config('GET', 'notify-keyspace-events')) as string[];
+  return reply[1] ?? '';
 }
 
 /** Outcome of making sure a Redis publishes expired events. */
@@ -29,8 +39,7 @@ export type KeyspaceFlagsOutcome =
  */
 export async function ensureKeyspaceFlags(client: Redis): Promise<KeyspaceFlagsOutcome> {
   try {
-    const reply = (await client.config('GET', 'notify-keyspace-events')) as string[];
-    const before = reply[1] ?? '';
+    const before = await readKeyspaceFlags(client);
     const after = mergeKeyspaceFlags(before);
     if (after === before) return { kind: 'unchanged', flags: before };
     await client.config('SET', 'notify-keyspace-events', after);

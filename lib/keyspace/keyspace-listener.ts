@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { randomUUID } from 'node:crypto';
 import { EXCLUSIVE_WINDOW_MS } from '../delay-task.constants';
 import {
   errorMessage,
@@ -18,13 +17,20 @@ import { RedisClock } from '../scheduler/redis-clock';
 import { ensureKeyspaceFlags } from './keyspace-flags';
 
 /**
+ * The subscriber of plain expired keys, as a health check sees it: up, down
+ * (expired events published meanwhile are lost), or never subscribed because
+ * an ACL refused the channel (already logged at start).
+ */
+export type KeyspaceSubscriberStatus = 'connected' | 'disconnected' | 'refused';
+
+/**
  * The source of plain expired keys: listens on `__keyevent@<db>__:expired`,
  * makes sure Redis publishes expirations, and hands each key to the router.
  */
 export class KeyspaceListener {
   private readonly logger = new Logger('DelayTaskModule');
-  private readonly instanceId = randomUUID();
   private stopped = false;
+  private refused = false;
 
   constructor(
     private readonly connection: RedisConnection,
@@ -33,6 +39,8 @@ export class KeyspaceListener {
     private readonly router: EventRouter,
     private readonly clock: RedisClock,
     private readonly inFlight: InFlight,
+    /** Written into the exclusive locks this instance takes (`InstanceIdentity`). */
+    private readonly instanceId: string,
   ) {}
 
   /**
@@ -44,9 +52,10 @@ export class KeyspaceListener {
   async start(): Promise<void> {
     const channel = `__keyevent@${this.connection.db}__:expired`;
     try {
-      await this.pubsub.psubscribe(channel, (_channel, key) => this.onExpired(key));
+      await this.pubsub.psubscribe(channel, (_channel, key) => this.route(key));
     } catch (error) {
       if (!isPermissionDenied(error)) throw error;
+      this.refused = true;
       this.logger.warn(
         keyeventChannelRefused(this.connection.address, channel, errorMessage(error)),
       );
@@ -61,6 +70,11 @@ export class KeyspaceListener {
     this.stopped = true;
   }
 
+  get status(): KeyspaceSubscriberStatus {
+    if (this.refused) return 'refused';
+    return this.pubsub.connected ? 'connected' : 'disconnected';
+  }
+
   private async applyFlags(client: Redis, address: string): Promise<void> {
     const outcome = await ensureKeyspaceFlags(client);
     if (outcome.kind === 'merged') {
@@ -70,7 +84,11 @@ export class KeyspaceListener {
     }
   }
 
-  private onExpired(key: Buffer): void {
+  /**
+   * Routes one expired key as Redis' event would (nestjs-delay-task/testing
+   * calls it directly); tracked until its handlers settle.
+   */
+  route(key: Buffer): void {
     // The module's own keys (exclusive-handling locks) expire too; they are not the user's events.
     if (this.stopped || this.keys.isOwnKey(key)) return;
     const event = {

@@ -92,6 +92,11 @@ export class ClusterPubSub implements Subscriptions {
     await Promise.all([...this.links.values()].map((link) => this.unlink(link)));
   }
 
+  get connected(): boolean {
+    const links = [...this.links.values()];
+    return links.length > 0 && links.every((link) => link.subscriber.status === 'ready');
+  }
+
   /** Masters currently subscribed to, by address. */
   get addresses(): string[] {
     return [...this.links.keys()];

@@ -70,6 +70,10 @@ export class PubSub implements Subscriptions {
     await task(this.commands, this.address);
   }
 
+  get connected(): boolean {
+    return this.subscriber.status === 'ready';
+  }
+
   async close(): Promise<void> {
     // The subscriber connection is closed by RedisConnection, which created it.
   }

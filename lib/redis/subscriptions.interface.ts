@@ -26,6 +26,8 @@ export interface Subscriptions {
    * replica). Resolves once it ran on the current ones.
    */
   forEachServer(task: ServerTask): Promise<void>;
+  /** Whether every subscriber connection is up now (messages published while one is not are lost). */
+  readonly connected: boolean;
   /** Closes the connections these subscriptions opened. */
   close(): Promise<void>;
 }

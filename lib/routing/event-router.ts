@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { errorMessage, handlerFailed } from '../delay-task.messages';
-import { HandlerRegistry } from '../discovery/handler.registry';
+import { HandlerRegistry, MatchedHandler } from '../discovery/handler.registry';
 import { KeyExpiredHandler } from '../discovery/key-expired-handler';
 import { ExpiredKeyEvent } from '../interfaces/expired-key-event.interface';
 import { ExpiredEventStream } from './expired-event-stream';
@@ -10,8 +10,8 @@ import { ExpiredEventStream } from './expired-event-stream';
 export interface DeliveryOutcome {
   /** Every handler that has succeeded for this task so far (earlier attempts included). */
   done: string[];
-  /** Handlers that failed in this delivery. */
-  failures: Array<{ handlerId: string; error: unknown }>;
+  /** Handlers that failed in this delivery, with the pattern they matched the key by. */
+  failures: Array<{ handlerId: string; pattern: string; error: unknown }>;
 }
 
 /**
@@ -59,9 +59,8 @@ export class EventRouter {
     this.stream.emit(event);
     const pending = this.registry
       .match(event.key)
-      .filter(({ handler }) => !alreadyDone.includes(handler.id))
-      .map(({ handler }) => handler);
-    const results = pending.map((handler) => this.run(handler, event));
+      .filter(({ handler }) => !alreadyDone.includes(handler.id));
+    const results = pending.map(({ handler }) => this.run(handler, event));
     if (results.some((result) => result instanceof Promise)) {
       return Promise.all(results).then((settled) => this.outcome(pending, settled, alreadyDone));
     }
@@ -69,16 +68,16 @@ export class EventRouter {
   }
 
   private outcome(
-    handlers: readonly KeyExpiredHandler[],
+    handlers: readonly MatchedHandler[],
     results: readonly HandlerResult[],
     alreadyDone: readonly string[],
   ): DeliveryOutcome {
     const done = [...alreadyDone];
     const failures: DeliveryOutcome['failures'] = [];
-    handlers.forEach((handler, index) => {
+    handlers.forEach(({ handler, pattern }, index) => {
       const result = results[index];
       if (result === SUCCEEDED) done.push(handler.id);
-      else failures.push({ handlerId: handler.id, error: result.cause });
+      else failures.push({ handlerId: handler.id, pattern, error: result.cause });
     });
     return { done, failures };
   }

@@ -14,6 +14,8 @@ export interface SchedulerSettings {
   leaseMs: number;
   maxAttempts: number;
   sweepIntervalMs: number;
+  /** This instance's id, written into its claims (`list({ state: 'active' })` shows it). */
+  owner: string;
 }
 
 /** A sequence of claims through one shard's due index, and how far it has looked. */
@@ -69,6 +71,8 @@ export class DueTaskScheduler {
    * module, which indexes it as it is) is found within crowd / 1,000 sweeps.
    */
   private readonly patrols: Walk[];
+  /** Deliveries started so far. */
+  private delivered = 0;
 
   constructor(
     private readonly store: TaskStore,
@@ -297,7 +301,21 @@ export class DueTaskScheduler {
     return this.settings.concurrency - this.deliveries.size - this.reserved;
   }
 
+  /**
+   * Testing (nestjs-delay-task/testing): claims what is due now from the start
+   * of every shard, as after a reconnect, once no other drain runs; resolves
+   * with how many deliveries it started.
+   */
+  async claimDueNow(): Promise<number> {
+    while (this.draining) await new Promise((resolve) => setImmediate(resolve));
+    for (const walk of this.walks) walk.cursor = null;
+    const before = this.delivered;
+    await this.drain('timer');
+    return this.delivered - before;
+  }
+
   private deliver(tasks: readonly ClaimedTask[], source: ExpiredKeySource): void {
+    this.delivered += tasks.length;
     for (const task of tasks) {
       this.deliveries.track(this.runner.run(task, source), this.onDeliveryEnd);
     }
@@ -319,6 +337,7 @@ export class DueTaskScheduler {
         this.settings.leaseMs,
         walk.cursor,
         CLAIM_SCAN_LIMIT,
+        this.settings.owner,
         this.settings.patterns,
       );
       this.clock.observe(result.redisTimeMs, sentAt, this.clock.localNow());

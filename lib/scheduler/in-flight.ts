@@ -28,6 +28,12 @@ export class InFlight {
   }
 
   /** Resolves `true` once nothing is in flight, or `false` if `timeoutMs` passes first. */
+  /** Resolves once nothing is in flight. */
+  whenIdle(): Promise<void> {
+    if (this.count === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   async idle(timeoutMs: number): Promise<boolean> {
     if (this.count === 0) return true;
     let timer: NodeJS.Timeout | undefined;

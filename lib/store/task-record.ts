@@ -39,6 +39,12 @@ export interface TaskState {
 
 const NEVER_CLAIMED: TaskState = { attempt: 0, token: '', flags: '', done: '' };
 
+/** The instance id in a claim token (`"<sequence>@<owner>"`), if any. */
+export function claimOwner(token: string): string | undefined {
+  const at = token.indexOf('@');
+  return at < 0 ? undefined : token.slice(at + 1);
+}
+
 export function parseState(state: string | null): TaskState {
   if (state === null) return NEVER_CLAIMED;
   const first = state.indexOf('|');

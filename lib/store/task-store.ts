@@ -304,6 +304,7 @@ export class TaskStore {
     leaseMs: number,
     cursor: ClaimCursor | null,
     scanLimit: number,
+    owner: string,
     patterns: string[],
   ): Promise<ClaimResult> {
     const keys = this.keys.shards[shard];
@@ -311,7 +312,7 @@ export class TaskStore {
       this.client,
       'claim',
       [keys.due, keys.tasks, keys.state, keys.active, keys.seq, keys.floor],
-      [want, leaseMs, cursor?.score ?? '', cursor?.member ?? '', scanLimit, ...patterns],
+      [want, leaseMs, cursor?.score ?? '', cursor?.member ?? '', scanLimit, owner, ...patterns],
     )) as ClaimReply;
     const tasks: ClaimedTask[] = [];
     let token = Number(reply[5]);
@@ -321,7 +322,7 @@ export class TaskStore {
       tasks.push({
         shard,
         key: String(reply[i]),
-        token: `${attempt}|${token++}|`,
+        token: `${attempt}|${token++}@${owner}|`,
         attempt,
         recovered: before.flags === 'r',
         done: before.done === '' ? NONE_DONE : (JSON.parse(before.done) as string[]),

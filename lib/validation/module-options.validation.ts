@@ -20,6 +20,7 @@ export interface ResolvedDelayTaskOptions {
   keyspaceEvents: boolean;
   maxPayloadBytes: number;
   sweepIntervalMs: number;
+  heartbeatIntervalMs: number;
   replication?: ReplicationOptions;
 }
 
@@ -92,6 +93,7 @@ export function resolveModuleOptions(options: DelayTaskModuleOptions): ResolvedD
     keyspaceEvents,
     maxPayloadBytes: positiveInteger(options, 'maxPayloadBytes', 1_048_576),
     sweepIntervalMs: positiveInteger(options, 'sweepIntervalMs', 1_000),
+    heartbeatIntervalMs: positiveInteger(options, 'heartbeatIntervalMs', 5_000),
     replication: replicationOption(options.replication),
   };
 }

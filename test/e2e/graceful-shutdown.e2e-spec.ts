@@ -14,7 +14,7 @@ import {
 } from '../support/fixture-app';
 import { waitFor } from '../support/wait-for';
 
-const EMPTY = { pending: 0, overdue: 0, active: 0, dead: 0 };
+const EMPTY = { pending: 0, overdue: 0, active: 0, dead: 0, oldestOverdueMs: 0, unhandled: [] };
 
 /** A promise the test resolves by hand, to hold a handler in flight for exactly as long as it wants. */
 function gate(): { opened: Promise<void>; open: () => void } {

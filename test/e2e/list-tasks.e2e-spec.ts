@@ -131,8 +131,14 @@ describe('list and cancelMatching', () => {
       const active = await listAll(worker.tasks, { state: 'active' });
       expect(active.map((task) => task.key).sort()).toEqual(['slow:1', 'slow:2', 'slow:3']);
       const dueOf = new Map(refs.map((ref) => [ref.key, ref.dueAt]));
+      const [self] = await worker.tasks.instances();
       for (const task of active) {
-        expect(task).toMatchObject({ state: 'active', attempt: 1, dueAt: dueOf.get(task.key) });
+        expect(task).toMatchObject({
+          state: 'active',
+          attempt: 1,
+          dueAt: dueOf.get(task.key),
+          owner: self.id,
+        });
         expect(task.leaseExpiresAt).toBeGreaterThan(Date.now() + 20_000);
       }
       await expect(worker.tasks.list({ state: 'pending' })).resolves.toEqual({

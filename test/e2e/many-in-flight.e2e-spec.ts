@@ -109,10 +109,13 @@ describe('far more deliveries in flight than Lua can unpack', () => {
         '',
         '',
         1_000,
+        'tester',
         'k:*',
       ])) as unknown[];
       let token = Number(reply[5]);
-      for (let i = 6; i < reply.length; i += 3) claimed.push(String(reply[i]), `1|${token++}|`);
+      for (let i = 6; i < reply.length; i += 3) {
+        claimed.push(String(reply[i]), `1|${token++}@tester|`);
+      }
     }
     const renewed = await scripts.run(
       admin,

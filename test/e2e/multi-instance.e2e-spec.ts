@@ -48,7 +48,14 @@ describe('many instances, one delivery per task', () => {
     await waitFor(
       async () =>
         JSON.stringify(await webTier.tasks.stats()) ===
-        JSON.stringify({ pending: 0, overdue: 0, active: 0, dead: 0 }),
+        JSON.stringify({
+          pending: 0,
+          overdue: 0,
+          active: 0,
+          dead: 0,
+          oldestOverdueMs: 0,
+          unhandled: [],
+        }),
       5_000,
       'index empty',
     );

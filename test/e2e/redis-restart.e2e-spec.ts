@@ -13,7 +13,7 @@ import {
 } from '../support/fixture-app';
 import { waitFor } from '../support/wait-for';
 
-const EMPTY = { pending: 0, overdue: 0, active: 0, dead: 0 };
+const EMPTY = { pending: 0, overdue: 0, active: 0, dead: 0, oldestOverdueMs: 0, unhandled: [] };
 
 function keysOf(events: Array<{ key: string }>): string[] {
   return events.map((e) => e.key).sort();

@@ -63,7 +63,12 @@ describe('retries and dead letters', () => {
         },
       ]);
       await expect(tasks.get('bill:1')).resolves.toBeNull();
-      await expect(tasks.stats()).resolves.toEqual({ pending: 0, overdue: 0, active: 0, dead: 1 });
+      await expect(tasks.stats()).resolves.toMatchObject({
+        pending: 0,
+        overdue: 0,
+        active: 0,
+        dead: 1,
+      });
 
       // Requeue: pending again with fresh attempts; the handler runs from attempt 1.
       const requeuedAt = await tasks.requeue('bill:1', { delay: 50 });

@@ -178,7 +178,14 @@ describe('scheduled tasks', () => {
       expect(collector.events.find((e) => e.key === 'bulk:0')?.payload).toEqual({ n: -1 });
       const viaStream = await streamed;
       expect(viaStream.every((e) => e.key.startsWith('bulk:1') && e.scheduled)).toBe(true);
-      const empty = JSON.stringify({ pending: 0, overdue: 0, active: 0, dead: 0 });
+      const empty = JSON.stringify({
+        pending: 0,
+        overdue: 0,
+        active: 0,
+        dead: 0,
+        oldestOverdueMs: 0,
+        unhandled: [],
+      });
       await waitFor(async () => JSON.stringify(await fixture.tasks.stats()) === empty);
     } finally {
       await fixture.close();

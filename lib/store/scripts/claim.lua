@@ -20,13 +20,14 @@
   ARGV[3] cursor score, or "" for none: resume after the cursor member
   ARGV[4] cursor member (a due entry the caller cannot handle)
   ARGV[5] most due entries to inspect
-  ARGV[6..] patterns (Redis glob) the caller has handlers for
+  ARGV[6] the caller's instance id, written into each claim as "<token>@<owner>"
+  ARGV[7..] patterns (Redis glob) the caller has handlers for
 
   Returns: { Redis' clock in microseconds, soonest future due time or false, cursor score or false,
              cursor member or false, exhausted (1|0), first token,
              then per claimed task 3 values: key, state before the claim (or false), record }
            The cursor is the caller's new one (unchanged when nothing new was passed over).
-           The n-th task returned holds token first token + n - 1; the caller derives
+           The n-th task returned holds token (first token + n - 1)@owner; the caller derives
            attempt, recovery flag and finished handlers from the state before.
 
   NOTE: the reply is kept to raw strings the script already has in hand; turning
@@ -40,6 +41,7 @@ local want = tonumber(ARGV[1])
 local lease = tonumber(ARGV[2])
 local cursorScore, cursorMember = ARGV[3], ARGV[4]
 local scanLimit = tonumber(ARGV[5])
+local owner = '@' .. ARGV[6]
 if indexFloor(KEYS[6], now) == now then redis.call('SET', KEYS[6], now) end
 
 -- The rank the scan starts at: just after the cursor, which may be gone by now (claimed, cancelled).
@@ -47,7 +49,7 @@ local start = 0
 if cursorScore ~= '' then start = rankAfter(KEYS[1], cursorScore, cursorMember) end
 
 local matchers = {}
-for i = 6, #ARGV do matchers[#matchers + 1] = globMatcher(ARGV[i]) end
+for i = 7, #ARGV do matchers[#matchers + 1] = globMatcher(ARGV[i]) end
 local function handled(key)
   for _, matcher in ipairs(matchers) do
     if matcher(key) then return true end
@@ -118,7 +120,7 @@ if #picked > 0 then
       leases[#leases + 1] = now + lease
       leases[#leases + 1] = key
       newStates[#newStates + 1] = key
-      newStates[#newStates + 1] = formatState(attempt, token, '', done)
+      newStates[#newStates + 1] = formatState(attempt, token .. owner, '', done)
       token = token + 1
       result[#result + 1] = key
       result[#result + 1] = state or false

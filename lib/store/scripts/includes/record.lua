@@ -2,8 +2,9 @@
 --   maxAttempts and backoff are empty when the module's defaults apply.
 -- Task state (hash "state"), present once a task was first claimed:
 --   "<attempt>|<token>|<flags>|<done>"
---   token: identifies the current claim (empty while pending); flags: "r" when
---   the next delivery is a recovery; done: JSON array of handlers that succeeded.
+--   token: identifies the current claim, "<sequence>@<owner instance id>" (empty
+--   while pending); flags: "r" when the next delivery is a recovery; done: JSON
+--   array of handlers that succeeded.
 
 local function parseState(state)
   if not state then return 0, '', '', '' end

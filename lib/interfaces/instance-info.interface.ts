@@ -1,0 +1,18 @@
+/** One live app instance running the module, from its last heartbeat (`DelayTaskService.instances`). */
+export interface InstanceInfo {
+  /** Random per start of the module: a restarted process is a new instance. */
+  id: string;
+  /** `os.hostname()` of its machine (a pod's name on Kubernetes). */
+  host: string;
+  pid: number;
+  /** Its `@OnKeyExpired` patterns: the scheduled tasks it claims. Empty for an instance that only schedules. */
+  patterns: string[];
+  /** Its `concurrency` option. */
+  concurrency: number;
+  /** Scheduled-task deliveries it was running at its last heartbeat. */
+  inFlight: number;
+  /** When its module started, epoch ms on the Redis server's clock. */
+  startedAt: number;
+  /** Its last heartbeat, epoch ms on the Redis server's clock. */
+  lastSeenAt: number;
+}
