@@ -122,9 +122,10 @@ function progressLine(r: CaseResult): string {
   const parts = [
     `${formatInt(r.delivered)}/${formatInt(r.scheduled)} dup ${formatInt(r.duplicates)}`,
     `p50 ${formatMs(r.lateness.p50)} p99 ${formatMs(r.lateness.p99)} max ${formatMs(r.lateness.max)} ms`,
-    `schedule ${formatInt(r.scheduleRate)}/s`,
-    `${formatInt(r.bytesPerTask)} B/task`,
   ];
+  // The floor stores nothing: it has no scheduling or memory figure to compare.
+  if (r.mechanism.storesTasks)
+    parts.push(`schedule ${formatInt(r.scheduleRate)}/s`, `${formatInt(r.bytesPerTask)} B/task`);
   if (r.besideBurstLateness) parts.push(`burst p99 ${formatMs(r.besideBurstLateness.p99)} ms`);
   if (r.drainRate !== undefined) parts.push(`drain ${formatInt(r.drainRate)}/s`);
   if (r.drainCost) parts.push(describeDrainCost(r.drainCost));

@@ -63,9 +63,10 @@ function range(values: readonly number[], format: (v: number) => string): string
   return low === high ? low : `${low}–${high}`;
 }
 
-/** Milliseconds with a sign: "+1.20", "-0.40". */
+/** Milliseconds with a sign: "+1.20", "-0.40"; a difference that rounds to zero is "+0.00". */
 function signedMs(ms: number): string {
-  return `${ms >= 0 ? '+' : ''}${formatMs(ms)}`;
+  const magnitude = formatMs(Math.abs(ms));
+  return `${ms < 0 && Number(magnitude) !== 0 ? '-' : '+'}${magnitude}`;
 }
 
 function mean(values: readonly number[]): number {
