@@ -5,7 +5,7 @@
 import type { MechanismKind, MechanismRow } from './mechanism';
 
 /** The module's documented default `concurrency`: what users run. */
-export const MODULE_DEFAULT_CONCURRENCY = 100;
+const MODULE_DEFAULT_CONCURRENCY = 100;
 
 /** The settings every mechanism that has a concurrency runs at: BullMQ's earlier 50 and the module's default. */
 const SHARED_CONCURRENCIES = [50, MODULE_DEFAULT_CONCURRENCY] as const;
