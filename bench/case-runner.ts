@@ -7,34 +7,50 @@ import type Redis from 'ioredis';
 import { calibrateClock, now, sleep } from './clock';
 import type { ConsumerPool } from './consumer-pool';
 import type { ConsumerProcess } from './consumer-process';
+import { ConsumerUsage, totalUsage, usageBetween, usageOf } from './consumer-usage';
+import {
+  CostReading,
+  DRAIN_READING_LEAD_MS,
+  DrainCost,
+  drainCostBetween,
+  readCost,
+} from './drain-cost';
 import { FireLog } from './fire-log';
-import { BenchTask, Endpoint, Mechanism, MechanismSettings, taskKey } from './mechanisms/mechanism';
+import { BenchTask, Endpoint, Mechanism, taskKey } from './mechanisms/mechanism';
 import { dataMemory } from './redis-memory';
 import { ScriptCost, scriptCostBetween, scriptCounters } from './script-cost';
 import { LatenessSummary, summarize } from './stats';
 import { loadUnhandledCrowd } from './unhandled-crowd';
 import { fillVolatileKeys } from './volatile-fill';
-import type { Workload } from './workloads';
+import { handledTasks, Workload } from './workloads';
 
 export interface CaseResult {
   workload: Workload;
   mechanism: Mechanism;
   run: number;
+  /** Tasks scheduled and handled: the workload's tasks and the burst beside them. */
   scheduled: number;
   /** Distinct tasks delivered at least once. */
   delivered: number;
   /** Handler runs beyond the first, over all tasks and consumer instances. */
   duplicates: number;
+  /** Lateness of the workload's tasks (the stream's, beside a burst). */
   lateness: LatenessSummary;
-  /** Lateness of each delivered task (ms), kept for the chart. */
+  /** Lateness of each of those tasks delivered (ms), kept for the chart. */
   samples: Float64Array;
   /** Tasks per second of the scheduling call(s). */
   scheduleRate: number;
-  /** Growth of Redis' data memory from scheduling, per task; unset if a task could have fired meanwhile. */
+  /** Growth of Redis' data memory from scheduling, per task; unset if a task could have fired meanwhile or nothing is stored. */
   bytesPerTask?: number;
   /** Tasks all due at once only: delivered tasks per second from the due instant to the last delivery. */
   drainRate?: number;
   drainMs?: number;
+  /** Lateness of the burst beside the stream, when the workload has one. */
+  besideBurstLateness?: LatenessSummary;
+  /** Cases consumed in consumer processes: what the drain cost, from just before the due instant to the end of the settle wait. */
+  drainCost?: DrainCost;
+  /** The module only: claim script calls per delivered task, from before scheduling to the end of the settle wait. */
+  claimsPerTask?: number;
   /** Handler runs per consumer process (multi-instance cases). */
   perInstance?: readonly number[];
   /** Tasks the mechanism still held pending at the end (cases beside unhandled tasks). */
@@ -47,10 +63,9 @@ export interface CaseResult {
 }
 
 export interface CaseContext {
-  /** Connection to the bench's own server, for FLUSHALL, CONFIG SET and MEMORY STATS. */
+  /** Connection to the bench's own server, for FLUSHALL, CONFIG SET, MEMORY STATS and INFO. */
   admin: Redis;
   url: string;
-  settings: MechanismSettings;
   consumers: ConsumerPool;
   /** Scheduling rate this mechanism reached earlier (tasks/s); sizes the lead. */
   rateHint: number;
@@ -122,10 +137,14 @@ async function prepareServer(
   }
 }
 
-/** Due times spread evenly over the workload's window, starting `leadMs` from now; integer ms like the APIs take. */
+/**
+ * Due times, integer ms like the APIs take: the workload's tasks spread
+ * evenly over its window starting `leadMs` from now, then the burst beside
+ * them, if any, all due at the window's start.
+ */
 function dueTimes(workload: Workload, leadMs: number): Float64Array {
   const first = Math.ceil(now() + leadMs);
-  const due = new Float64Array(workload.tasks);
+  const due = new Float64Array(handledTasks(workload)).fill(first);
   for (let i = 0; i < workload.tasks; i += 1) {
     due[i] = first + Math.floor((i * workload.spreadMs) / workload.tasks);
   }
@@ -157,8 +176,7 @@ async function openConsumers(
   await Promise.all(
     consumers.map((consumer, instance) =>
       consumer.start(
-        mechanism.id,
-        ctx.settings,
+        { kind: mechanism.kind, concurrency: mechanism.concurrency },
         ctx.url,
         (index, firedAt) => log.record(index, firedAt, instance),
         workload.tuning,
@@ -169,25 +187,36 @@ async function openConsumers(
   return mechanism.open(ctx.url);
 }
 
+/** What the consumers spent so far: the child processes', or the bench process's own when it consumes. */
+async function consumerUsage(
+  consumers: readonly ConsumerProcess[],
+  scheduler: Endpoint,
+): Promise<ConsumerUsage> {
+  if (consumers.length === 0) return usageOf(scheduler);
+  return totalUsage(await Promise.all(consumers.map((consumer) => consumer.usage())));
+}
+
 async function runMeasured(
   mechanism: Mechanism,
   workload: Workload,
   ctx: CaseContext,
   notes: string[],
 ): Promise<Partial<CaseResult>> {
-  const log = new FireLog(workload.tasks, workload.instances);
+  const total = handledTasks(workload);
+  const log = new FireLog(total, workload.instances);
   const consumers: ConsumerProcess[] = [];
   let scheduler: Endpoint | undefined;
   try {
     scheduler = await openConsumers(mechanism, workload, ctx, log, consumers);
     const memoryBefore = await dataMemory(ctx.admin);
+    // Claims a consumer makes as tasks are scheduled count too.
+    const usageBefore = await consumerUsage(consumers, scheduler);
 
     calibrateClock();
-    const leadMs =
-      ctx.leadMarginMs + Math.ceil((LEAD_SAFETY * workload.tasks * 1000) / ctx.rateHint);
+    const leadMs = ctx.leadMarginMs + Math.ceil((LEAD_SAFETY * total * 1000) / ctx.rateHint);
     const due = dueTimes(workload, leadMs);
     const firstDue = due[0];
-    const lastDue = due[due.length - 1];
+    const lastDue = due[workload.tasks - 1];
     const scriptsBefore =
       workload.kind === 'in-flight' ? await scriptCounters(ctx.admin) : undefined;
     const start = now();
@@ -195,16 +224,30 @@ async function runMeasured(
     const end = now();
     const memoryAfter = await dataMemory(ctx.admin);
     const result: Partial<CaseResult> = {
-      scheduleRate: (workload.tasks * 1000) / Math.max(end - start, 0.001),
+      scheduleRate: (total * 1000) / Math.max(end - start, 0.001),
     };
-    if (now() < firstDue) {
-      result.bytesPerTask = (memoryAfter - memoryBefore) / workload.tasks;
-    } else if (end > firstDue) {
-      notes.push(
-        `scheduling finished ${(end - firstDue).toFixed(0)} ms after the first due time (no memory figure)`,
-      );
-    } else {
-      notes.push('memory read after the first due time (no memory figure)');
+    if (mechanism.storesTasks) {
+      if (now() < firstDue) {
+        result.bytesPerTask = (memoryAfter - memoryBefore) / total;
+      } else if (end > firstDue) {
+        notes.push(
+          `scheduling finished ${(end - firstDue).toFixed(0)} ms after the first due time (no memory figure)`,
+        );
+      } else {
+        notes.push('memory read after the first due time (no memory figure)');
+      }
+    }
+
+    // Consumer processes run nothing but the drain, so their CPU is the drain's.
+    let costBefore: CostReading | undefined;
+    if (consumers.length > 0) {
+      const readAt = firstDue - DRAIN_READING_LEAD_MS;
+      if (now() < readAt) {
+        await sleep(readAt - now());
+        costBefore = await readCost(ctx.admin, await consumerUsage(consumers, scheduler));
+      } else {
+        notes.push('scheduling ran into the due instant (no CPU figures)');
+      }
     }
 
     const complete = await log.whenComplete(lastDue + workload.waitMs - now());
@@ -213,6 +256,8 @@ async function runMeasured(
     await sleep(ctx.settleMs + duplicateWatchMs(workload));
     if (scriptsBefore)
       result.scripts = scriptCostBetween(scriptsBefore, await scriptCounters(ctx.admin));
+    const usageAfter = await consumerUsage(consumers, scheduler);
+    const costAfter = costBefore && (await readCost(ctx.admin, usageAfter));
     if (workload.unhandledTasks > 0 && scheduler.pendingCount) {
       // Once every handled task is delivered and acknowledged, what is left pending is the crowd.
       result.pendingAfter = await scheduler.pendingCount();
@@ -227,13 +272,22 @@ async function runMeasured(
 
     result.delivered = log.distinct;
     result.duplicates = log.duplicates;
-    result.samples = log.lateness(due);
+    result.samples = log.lateness(due, 0, workload.tasks);
     result.lateness = summarize(result.samples);
     if (log.stray > 0) notes.push(`${log.stray} deliveries of keys that were not scheduled`);
-    // Every task due at once: how fast they were drained.
-    if (workload.spreadMs === 0 && log.distinct > 0) {
-      result.drainMs = log.lastFirstFire - firstDue;
-      result.drainRate = (log.distinct * 1000) / Math.max(result.drainMs, 0.001);
+    if (costBefore && costAfter)
+      result.drainCost = drainCostBetween(costBefore, costAfter, log.distinct);
+    const claims = usageBetween(usageBefore, usageAfter).claimCalls;
+    if (claims !== undefined) result.claimsPerTask = claims / Math.max(log.distinct, 1);
+    // The tasks due at once, if any: how fast they were drained.
+    const burstFrom = workload.spreadMs === 0 ? 0 : workload.tasks;
+    if (burstFrom < total) {
+      const burstDelivered = log.lateness(due, burstFrom, total);
+      if (workload.besideBurst > 0) result.besideBurstLateness = summarize(burstDelivered);
+      if (burstDelivered.length > 0) {
+        result.drainMs = log.lastFirstFire(burstFrom, total) - firstDue;
+        result.drainRate = (burstDelivered.length * 1000) / Math.max(result.drainMs, 0.001);
+      }
     }
     if (workload.instances > 1) result.perInstance = [...log.handledPerInstance];
     return result;
@@ -255,7 +309,7 @@ export async function runCase(
     workload,
     mechanism,
     run,
-    scheduled: workload.tasks,
+    scheduled: handledTasks(workload),
     delivered: 0,
     duplicates: 0,
     lateness: summarize([]),

@@ -5,17 +5,14 @@
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
+import type { ConsumerUsage } from './consumer-usage';
 import type { FromWorker, ToWorker } from './drain-protocol';
-import type {
-  ConsumerTuning,
-  FireListener,
-  MechanismId,
-  MechanismSettings,
-} from './mechanisms/mechanism';
+import type { ConsumerTuning, FireListener, MechanismRow } from './mechanisms/mechanism';
 
 /** Covers the first start, which loads (and, under ts-node, compiles) every mechanism. */
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 15_000;
+const USAGE_TIMEOUT_MS = 5_000;
 const EXIT_TIMEOUT_MS = 5_000;
 
 type Reply = Exclude<FromWorker, { type: 'fired' }>;
@@ -62,25 +59,30 @@ export class ConsumerProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Opens the mechanism in the child; resolves once its consumer is ready to receive. */
+  /** Opens the mechanism row in the child; resolves once its consumer is ready to receive. */
   async start(
-    mechanism: MechanismId,
-    settings: MechanismSettings,
+    row: MechanismRow,
     url: string,
     onFire: FireListener,
     tuning?: ConsumerTuning,
   ): Promise<void> {
     this.onFire = onFire;
     this.started = true;
-    const reply = await this.request(
-      { type: 'start', mechanism, settings, url, tuning },
-      READY_TIMEOUT_MS,
-    );
+    const reply = await this.request({ type: 'start', row, url, tuning }, READY_TIMEOUT_MS);
     if (reply?.type === 'ready') return;
     throw new Error(
       reply?.type === 'failed'
-        ? `${mechanism} consumer failed: ${reply.message}`
-        : `${mechanism} consumer did not get ready (process ${this.alive ? 'hung' : 'exited'})`,
+        ? `${row.kind} consumer failed: ${reply.message}`
+        : `${row.kind} consumer did not get ready (process ${this.alive ? 'hung' : 'exited'})`,
+    );
+  }
+
+  /** What the child has spent so far: its CPU time and claim calls. */
+  async usage(): Promise<ConsumerUsage> {
+    const reply = await this.request({ type: 'usage' }, USAGE_TIMEOUT_MS);
+    if (reply?.type === 'usage') return reply.usage;
+    throw new Error(
+      `a consumer process did not report its usage (${this.alive ? 'hung' : 'exited'})`,
     );
   }
 

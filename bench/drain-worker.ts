@@ -7,6 +7,7 @@
  * never by hand.
  */
 import { calibrateClock } from './clock';
+import { usageOf } from './consumer-usage';
 import type { FromWorker, ToWorker } from './drain-protocol';
 import { loadMechanism } from './mechanisms';
 import type { Endpoint } from './mechanisms/mechanism';
@@ -37,7 +38,7 @@ function flush(): Promise<void> {
 async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   try {
     calibrateClock();
-    const mechanism = await loadMechanism(message.mechanism, message.settings);
+    const mechanism = await loadMechanism(message.row);
     endpoint = await mechanism.open(
       message.url,
       (index, time) => {
@@ -69,11 +70,14 @@ async function stop(): Promise<void> {
 let queue = Promise.resolve();
 process.on('message', (message: ToWorker) => {
   queue = queue.then(async () => {
-    if (message.type === 'start') {
-      await start(message);
-    } else {
-      await stop();
-      await send({ type: 'stopped' });
+    switch (message.type) {
+      case 'start':
+        return start(message);
+      case 'usage':
+        return send({ type: 'usage', usage: usageOf(endpoint) });
+      case 'stop':
+        await stop();
+        return send({ type: 'stopped' });
     }
   });
 });

@@ -54,10 +54,10 @@ export class FireLog {
     return this.perInstance;
   }
 
-  /** When the last task to be delivered was first delivered: the end of a drain. */
-  get lastFirstFire(): number {
+  /** When the last of the tasks `from` ≤ index < `to` was first delivered: the end of their drain. */
+  lastFirstFire(from = 0, to = this.size): number {
     let last = Number.NEGATIVE_INFINITY;
-    for (const fired of this.firstFire) if (fired > last) last = fired;
+    for (let i = from; i < to; i += 1) if (this.firstFire[i] > last) last = this.firstFire[i];
     return last;
   }
 
@@ -76,14 +76,13 @@ export class FireLog {
     return this.distinct === this.size;
   }
 
-  /** Lateness (fire − due, ms) of each delivered task. */
-  lateness(dueAt: Float64Array): Float64Array {
-    const samples = new Float64Array(this.distinct);
-    let n = 0;
-    for (let i = 0; i < this.size; i += 1) {
+  /** Lateness (fire − due, ms) of each delivered task `from` ≤ index < `to`. */
+  lateness(dueAt: Float64Array, from = 0, to = this.size): Float64Array {
+    const samples: number[] = [];
+    for (let i = from; i < to; i += 1) {
       const fired = this.firstFire[i];
-      if (!Number.isNaN(fired)) samples[n++] = fired - dueAt[i];
+      if (!Number.isNaN(fired)) samples.push(fired - dueAt[i]);
     }
-    return samples;
+    return Float64Array.from(samples);
   }
 }

@@ -4,12 +4,13 @@
  * p50, p90, p99 and max as layered horizontal bars on a log axis, so each bar
  * reads "this share of the scheduled tasks fired within this long". Tasks
  * never delivered count as infinitely late, so a lossy mechanism cannot look
- * punctual on the few tasks it did deliver. A workload has a row only for the
- * mechanisms it runs on.
+ * punctual on the few tasks it did deliver. A workload has a bar only for the
+ * rows (mechanism at a setting) it runs on; rows of one mechanism share its
+ * hue, darker for higher concurrency.
  */
 import type { CaseResult } from './case-runner';
 import { formatInt, formatMs } from './format';
-import type { Mechanism, MechanismId } from './mechanisms/mechanism';
+import type { Mechanism, MechanismKind } from './mechanisms/mechanism';
 import { LatenessSummary, summarize } from './stats';
 import { runsOn, Workload } from './workloads';
 
@@ -27,11 +28,24 @@ const ROW = 20;
 const BAR = 14;
 const GROUP_GAP = 26;
 
-const COLOURS: Record<MechanismId, string> = {
-  'delay-task': '#1f6fb4',
-  keyspace: '#d9711c',
-  bullmq: '#2f9a46',
+/** Shades of each mechanism's hue, light to dark, for its rows in order of concurrency. */
+const SHADES: Record<MechanismKind, readonly string[]> = {
+  floor: ['#666666'],
+  'delay-task': ['#6baed6', '#1f6fb4', '#0b3c74', '#04203f'],
+  keyspace: ['#d9711c'],
+  bullmq: ['#74c476', '#2f9a46', '#10561f'],
 };
+
+/** Colour of each row, by row id: its mechanism's shades in the order the rows come. */
+function rowColours(mechanisms: readonly Mechanism[]): Map<string, string> {
+  const colours = new Map<string, string>();
+  for (const m of mechanisms) {
+    const shades = SHADES[m.kind];
+    const nth = mechanisms.filter((o) => o.kind === m.kind).indexOf(m);
+    colours.set(m.id, shades[Math.min(nth, shades.length - 1)]);
+  }
+  return colours;
+}
 
 /** Opacity of each layer: max is drawn first and lightest, p50 last and darkest. */
 const LAYERS = [
@@ -77,23 +91,30 @@ function pool(workload: Workload, mechanism: Mechanism, results: readonly CaseRe
     (r) => r.workload.id === workload.id && r.mechanism.id === mechanism.id,
   );
   const runs = all.filter((r) => !r.error);
-  const scheduled = runs.reduce((n, r) => n + r.scheduled, 0);
+  // The workload's own tasks: beside a burst, the stream's.
+  const scheduled = runs.length * workload.tasks;
   const samples = new Float64Array(scheduled).fill(Number.POSITIVE_INFINITY);
   let at = 0;
   for (const r of runs) {
     samples.set(r.samples, at);
-    at += r.scheduled;
+    at += workload.tasks;
   }
   return {
     runs: runs.length,
     failed: all.length - runs.length,
-    delivered: runs.reduce((n, r) => n + r.delivered, 0),
+    delivered: runs.reduce((n, r) => n + r.samples.length, 0),
     scheduled,
     summary: summarize(samples),
   };
 }
 
-function mechanismRow(workload: Workload, mechanism: Mechanism, p: Pooled, y: number): string[] {
+function mechanismRow(
+  workload: Workload,
+  mechanism: Mechanism,
+  colour: string,
+  p: Pooled,
+  y: number,
+): string[] {
   const row = [
     `<text x="${LABEL_X + 14}" y="${y + BAR - 3}" class="label">${escapeXml(mechanism.label)}</text>`,
   ];
@@ -108,7 +129,7 @@ function mechanismRow(workload: Workload, mechanism: Mechanism, p: Pooled, y: nu
     const width = Math.max(1, xOf(value) - PLOT_LEFT);
     const tip = `${workload.title} · ${mechanism.label} · ${layer.name} ${lateness(value)} ms`;
     row.push(
-      `<rect x="${PLOT_LEFT}" y="${y}" width="${width.toFixed(1)}" height="${BAR}" fill="${COLOURS[mechanism.id]}" fill-opacity="${layer.opacity}"><title>${escapeXml(tip)}</title></rect>`,
+      `<rect x="${PLOT_LEFT}" y="${y}" width="${width.toFixed(1)}" height="${BAR}" fill="${colour}" fill-opacity="${layer.opacity}"><title>${escapeXml(tip)}</title></rect>`,
     );
   }
   const s = p.summary;
@@ -128,17 +149,27 @@ export function renderSvg(
   results: readonly CaseResult[],
   subtitle: string,
 ): string {
+  const colours = rowColours(mechanisms);
+  const colourOf = (m: Mechanism) => colours.get(m.id) ?? SHADES[m.kind][0];
   const body: string[] = [];
   let y = TOP;
   for (const workload of workloads) {
-    const applicable = mechanisms.filter((m) => runsOn(workload, m.id));
+    const applicable = mechanisms.filter((m) => runsOn(workload, m));
     if (applicable.length === 0) continue;
     body.push(
       `<text x="${LABEL_X}" y="${y + 12}" class="group">${escapeXml(workload.title)}</text>`,
     );
     y += 18;
     for (const mechanism of applicable) {
-      body.push(...mechanismRow(workload, mechanism, pool(workload, mechanism, results), y));
+      body.push(
+        ...mechanismRow(
+          workload,
+          mechanism,
+          colourOf(mechanism),
+          pool(workload, mechanism, results),
+          y,
+        ),
+      );
       y += ROW;
     }
     y += GROUP_GAP - ROW + 12;
@@ -158,14 +189,9 @@ export function renderSvg(
   }
   tick(NEVER_X, '∞', true);
 
+  // Every bar is labelled with its row, so the legend only explains the layers.
   const legend: string[] = [];
   let lx = PLOT_LEFT;
-  for (const mechanism of mechanisms) {
-    legend.push(`<rect x="${lx}" y="52" width="12" height="12" fill="${COLOURS[mechanism.id]}"/>`);
-    legend.push(`<text x="${lx + 17}" y="62" class="label">${escapeXml(mechanism.label)}</text>`);
-    lx += 40 + mechanism.label.length * 7;
-  }
-  lx += 20;
   for (const layer of [...LAYERS].reverse()) {
     legend.push(
       `<rect x="${lx}" y="52" width="22" height="12" fill="#555" fill-opacity="${layer.opacity}"/>`,

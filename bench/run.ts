@@ -1,14 +1,15 @@
 /**
  * `npm run bench [-- --quick]`: starts a Redis server of its own, runs every
- * workload against those of nestjs-delay-task, plain keyspace notifications
- * and BullMQ it applies to, then the cluster case (nestjs-delay-task on a
- * 1-master vs a 3-master Redis Cluster of its own), and writes RESULTS.md and
- * lateness.svg next to this file.
+ * workload on the rows it applies to — the floor, nestjs-delay-task, plain
+ * keyspace notifications and BullMQ, each at the same concurrency settings —
+ * then the cluster case (nestjs-delay-task on a 1-master vs a 3-master Redis
+ * Cluster of its own), and writes RESULTS.md and lateness.svg next to this
+ * file.
  *
- * Options: --quick, --runs=N, --only=<workload id or "cluster",...>, --mechanisms=<id,...>,
- * --delay-task-concurrency=N, --bullmq-concurrency=N, --out=<dir>.
+ * Options: --quick, --runs=N, --only=<workload id or "cluster",...>,
+ * --mechanisms=<mechanism or row id,...> (e.g. bullmq, delay-task-x100), --out=<dir>.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import Redis from 'ioredis';
 import { RedisServer } from '../lib/testing/redis-server';
@@ -24,23 +25,37 @@ import { ConsumerPool } from './consumer-pool';
 import { collectEnvironment } from './environment';
 import { formatInt, formatMs } from './format';
 import { loadMechanism } from './mechanisms';
-import { Mechanism, MECHANISM_IDS, MechanismId, MechanismSettings } from './mechanisms/mechanism';
+import { Mechanism, MECHANISM_KINDS, MechanismRow, rowId } from './mechanisms/mechanism';
 import { ClusterRun } from './report-cluster';
 import { renderMarkdown } from './report-markdown';
 import { RateHints } from './rate-hints';
 import { BENCH_DIR } from './paths';
+import { describeDrainCost, formatClaims } from './report-figures';
 import { renderSvg } from './report-svg';
 import { describeScriptCost } from './script-cost';
-import { buildWorkloads, runsOn, warmupWorkloads, Workload } from './workloads';
+import {
+  buildWorkloads,
+  handledTasks,
+  runsInRun,
+  runsOn,
+  warmupWorkloads,
+  Workload,
+} from './workloads';
 
 interface Options {
   quick: boolean;
   runs: number;
   only: string[] | undefined;
-  mechanisms: MechanismId[];
-  settings: MechanismSettings;
+  /** Mechanisms or row ids to run; undefined runs every row. */
+  mechanisms: string[] | undefined;
   outDir: string;
 }
+
+/**
+ * The cluster case keeps the module at concurrency 1,000, its setting from
+ * before the rows, so its figures compare with earlier runs of it.
+ */
+const CLUSTER_CONCURRENCY = 1_000;
 
 function parseOptions(argv: readonly string[]): Options {
   const flags = new Map<string, string>();
@@ -49,15 +64,7 @@ function parseOptions(argv: readonly string[]): Options {
     if (!match) throw new Error(`unknown argument ${arg}`);
     flags.set(match[1], match[2] ?? 'true');
   }
-  const known = [
-    'quick',
-    'runs',
-    'only',
-    'mechanisms',
-    'delay-task-concurrency',
-    'bullmq-concurrency',
-    'out',
-  ];
+  const known = ['quick', 'runs', 'only', 'mechanisms', 'out'];
   for (const name of flags.keys())
     if (!known.includes(name)) throw new Error(`unknown option --${name}`);
 
@@ -69,22 +76,44 @@ function parseOptions(argv: readonly string[]): Options {
     return value;
   };
   const quick = flags.has('quick');
-  const mechanisms = (flags.get('mechanisms')?.split(',') ?? [...MECHANISM_IDS]).map((id) => {
-    if (!(MECHANISM_IDS as readonly string[]).includes(id))
-      throw new Error(`unknown mechanism ${id}`);
-    return id as MechanismId;
-  });
   return {
     quick,
     runs: positive('runs', quick ? 1 : 2),
     only: flags.get('only')?.split(','),
-    mechanisms,
-    settings: {
-      delayTaskConcurrency: positive('delay-task-concurrency', 1000),
-      bullmqConcurrency: positive('bullmq-concurrency', 50),
-    },
+    mechanisms: flags.get('mechanisms')?.split(','),
     outDir: resolve(flags.get('out') ?? BENCH_DIR),
   };
+}
+
+/** Order of rows in tables: by mechanism (the floor first), then by concurrency. */
+function compareRows(a: MechanismRow, b: MechanismRow): number {
+  const kind = MECHANISM_KINDS.indexOf(a.kind) - MECHANISM_KINDS.indexOf(b.kind);
+  return kind || (a.concurrency ?? 0) - (b.concurrency ?? 0);
+}
+
+/**
+ * Every row the selected workloads run on that `--mechanisms` lets through
+ * (a mechanism selects all its rows, a row id that row alone).
+ */
+function selectRows(
+  selected: readonly Workload[],
+  all: readonly Workload[],
+  filter: readonly string[] | undefined,
+): MechanismRow[] {
+  const known = new Map(all.flatMap((w) => w.rows).map((row) => [rowId(row), row]));
+  const unknown = filter?.filter(
+    (id) => !known.has(id) && !(MECHANISM_KINDS as readonly string[]).includes(id),
+  );
+  if (unknown?.length)
+    throw new Error(
+      `unknown mechanism or row ${unknown.join(', ')}; known: ${[...MECHANISM_KINDS, ...known.keys()].join(', ')}`,
+    );
+  const rows = new Map<string, MechanismRow>();
+  for (const row of selected.flatMap((w) => w.rows)) {
+    if (!filter || filter.includes(row.kind) || filter.includes(rowId(row)))
+      rows.set(rowId(row), row);
+  }
+  return [...rows.values()].sort(compareRows);
 }
 
 function progressLine(r: CaseResult): string {
@@ -93,10 +122,14 @@ function progressLine(r: CaseResult): string {
   const parts = [
     `${formatInt(r.delivered)}/${formatInt(r.scheduled)} dup ${formatInt(r.duplicates)}`,
     `p50 ${formatMs(r.lateness.p50)} p99 ${formatMs(r.lateness.p99)} max ${formatMs(r.lateness.max)} ms`,
-    `schedule ${formatInt(r.scheduleRate)}/s`,
-    `${formatInt(r.bytesPerTask)} B/task`,
   ];
+  // The floor stores nothing: it has no scheduling or memory figure to compare.
+  if (r.mechanism.storesTasks)
+    parts.push(`schedule ${formatInt(r.scheduleRate)}/s`, `${formatInt(r.bytesPerTask)} B/task`);
+  if (r.besideBurstLateness) parts.push(`burst p99 ${formatMs(r.besideBurstLateness.p99)} ms`);
   if (r.drainRate !== undefined) parts.push(`drain ${formatInt(r.drainRate)}/s`);
+  if (r.drainCost) parts.push(describeDrainCost(r.drainCost));
+  if (r.claimsPerTask !== undefined) parts.push(`${formatClaims(r.claimsPerTask)} claims/task`);
   if (r.scripts) parts.push(describeScriptCost(r.scripts, r.scheduled));
   return `${head}: ${parts.join(', ')}${r.notes.length ? ` (${r.notes.join('; ')})` : ''}`;
 }
@@ -142,18 +175,19 @@ async function main(): Promise<void> {
   installExitHandlers();
   const options = parseOptions(process.argv.slice(2));
   const startedAt = new Date();
-  const workloads = selectWorkloads(buildWorkloads(options.quick), options.only);
+  const allWorkloads = buildWorkloads(options.quick);
+  const workloads = selectWorkloads(allWorkloads, options.only);
   const pacing = pacingFor(options.quick);
 
   const mechanisms: Mechanism[] = [];
   const unavailable: { id: string; reason: string }[] = [];
-  for (const id of options.mechanisms) {
+  for (const row of selectRows(workloads, allWorkloads, options.mechanisms)) {
     try {
-      mechanisms.push(await loadMechanism(id, options.settings));
+      mechanisms.push(await loadMechanism(row));
     } catch (error) {
       const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      unavailable.push({ id, reason });
-      console.error(`${id}: not available (${reason})`);
+      unavailable.push({ id: rowId(row), reason });
+      console.error(`${rowId(row)}: not available (${reason})`);
     }
   }
 
@@ -175,32 +209,44 @@ async function main(): Promise<void> {
     const result = await runCase(mechanism, workload, run, {
       admin,
       url: server.url,
-      settings: options.settings,
       consumers,
-      rateHint: rates.hint(mechanism.id, workload.tasks),
+      rateHint: rates.hint(mechanism.kind, handledTasks(workload)),
       ...pacing,
     });
-    if (!result.error) rates.record(mechanism.id, workload.tasks, result.scheduleRate);
+    if (!result.error) rates.record(mechanism.kind, result.scheduled, result.scheduleRate);
     return result;
   };
 
-  const instances = Math.max(0, ...workloads.map((w) => w.instances));
-  // No warm-up when only the cluster case runs: it warms up on its own clusters.
-  for (const mechanism of workloads.length ? mechanisms : []) {
+  // Rows of one mechanism run the same code in the same processes: warming one up warms them all.
+  const warmedUp = new Set<string>();
+  for (const mechanism of mechanisms) {
+    if (warmedUp.has(mechanism.kind)) continue;
+    warmedUp.add(mechanism.kind);
+    const sameKind = mechanisms.filter((m) => m.kind === mechanism.kind);
+    const instances = Math.max(
+      0,
+      ...workloads.filter((w) => sameKind.some((m) => runsOn(w, m))).map((w) => w.instances),
+    );
     for (const warmup of warmupWorkloads(options.quick, instances)) {
       const result = await runAndLearn(mechanism, warmup, 0);
       const outcome = result.error ? ` failed: ${result.error.split('\n')[0]}` : '';
-      console.log(`bench: warmed up ${mechanism.label} ×${warmup.instances || 1}${outcome}`);
+      const where = warmup.instances
+        ? `${warmup.instances} consumer process(es)`
+        : 'the bench process';
+      console.log(`bench: warmed up ${mechanism.label} in ${where}${outcome}`);
     }
   }
 
   const results: CaseResult[] = [];
-  const applicable = (workload: Workload) => mechanisms.filter((m) => runsOn(workload, m.id));
-  const total = workloads.reduce((n, w) => n + applicable(w).length, 0) * options.runs;
+  const casesOf = (workload: Workload, run: number) =>
+    mechanisms.filter((m) => runsOn(workload, m) && runsInRun(workload, m, run));
+  let total = 0;
+  for (const workload of workloads)
+    for (let run = 1; run <= options.runs; run += 1) total += casesOf(workload, run).length;
   for (const workload of workloads) {
     for (let run = 1; run <= options.runs; run += 1) {
       // Mechanisms take turns within a run, so slow drifts of the machine hit them alike.
-      for (const mechanism of applicable(workload)) {
+      for (const mechanism of casesOf(workload, run)) {
         const result = await runAndLearn(mechanism, workload, run);
         results.push(result);
         const elapsed = ((Date.now() - startedAt.getTime()) / 1000).toFixed(0);
@@ -216,7 +262,7 @@ async function main(): Promise<void> {
     try {
       const result = await runClusterCase({
         ...clusterCounts(options.quick),
-        concurrency: options.settings.delayTaskConcurrency,
+        concurrency: CLUSTER_CONCURRENCY,
         log: (line) => console.log(`bench: ${line}`),
       });
       entry = { run, result };
@@ -248,6 +294,7 @@ async function main(): Promise<void> {
     chartFile,
   });
   const subtitle = `${env.mode} mode · ${options.runs} run(s) per case · ${env.nproc} × ${env.cpuModel} · Node ${env.node} · Redis ${env.redis} · BullMQ ${env.bullmq} · ${env.date.slice(0, 10)}`;
+  mkdirSync(options.outDir, { recursive: true });
   writeFileSync(join(options.outDir, 'RESULTS.md'), markdown);
   writeFileSync(
     join(options.outDir, chartFile),

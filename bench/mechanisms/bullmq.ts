@@ -4,11 +4,18 @@
  */
 import { Queue, Worker } from 'bullmq';
 import { now } from '../clock';
-import { BenchTask, Endpoint, FireListener, Mechanism, taskIndex } from './mechanism';
+import {
+  BenchTask,
+  Endpoint,
+  FireListener,
+  Mechanism,
+  rowId,
+  rowLabel,
+  SCHEDULE_CHUNK,
+  taskIndex,
+} from './mechanism';
 
 const QUEUE_NAME = 'bench';
-/** Jobs per `addBulk` call: one MULTI each, big enough to amortise round trips. */
-const ADD_BULK_CHUNK = 1_000;
 
 /** No payload: the job name carries the task key. */
 type JobData = Record<string, never>;
@@ -26,12 +33,12 @@ class BullmqEndpoint implements Endpoint {
   ) {}
 
   async schedule(tasks: readonly BenchTask[]): Promise<void> {
-    for (let start = 0; start < tasks.length; start += ADD_BULK_CHUNK) {
+    for (let start = 0; start < tasks.length; start += SCHEDULE_CHUNK) {
       // NOTE: BullMQ computes a job's due time as `timestamp + delay`; passing
       // both pins it to the intended due time, whatever the time addBulk runs.
       const timestamp = Date.now();
       await this.queue.addBulk(
-        tasks.slice(start, start + ADD_BULK_CHUNK).map((task) => ({
+        tasks.slice(start, start + SCHEDULE_CHUNK).map((task) => ({
           name: task.key,
           data: {},
           opts: {
@@ -52,14 +59,19 @@ class BullmqEndpoint implements Endpoint {
 }
 
 export class BullmqMechanism implements Mechanism {
-  readonly id = 'bullmq' as const;
-  readonly label = 'BullMQ';
+  readonly kind = 'bullmq' as const;
+  readonly id: string;
+  readonly label: string;
   readonly needsKeyspaceEvents = false;
+  readonly storesTasks = true;
 
-  constructor(private readonly concurrency: number) {}
+  constructor(readonly concurrency: number) {
+    this.id = rowId({ kind: this.kind, concurrency });
+    this.label = rowLabel({ kind: this.kind, concurrency });
+  }
 
   describeSettings(): string {
-    return `bullmq delayed jobs named after the task key with data \`{}\`, \`addBulk\` in chunks of ${ADD_BULK_CHUNK.toLocaleString('en-US')}, no-op worker with concurrency ${this.concurrency}, removeOnComplete/removeOnFail`;
+    return `bullmq delayed jobs named after the task key with data \`{}\`, \`addBulk\` in chunks of ${SCHEDULE_CHUNK.toLocaleString('en-US')}, no-op worker with concurrency ${this.concurrency}, removeOnComplete/removeOnFail`;
   }
 
   async open(url: string, onFire?: FireListener): Promise<Endpoint> {

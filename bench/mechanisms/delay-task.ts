@@ -8,6 +8,7 @@ import { DynamicModule, Inject, Injectable, INestApplicationContext, Module } fr
 import { NestFactory } from '@nestjs/core';
 import { DelayTaskModule, DelayTaskService, OnKeyExpired } from '../../lib';
 import type { ExpiredKeyEvent } from '../../lib';
+import { claimCallsSoFar, countClaimCalls } from '../claim-counter';
 import { now, sleep } from '../clock';
 import {
   BenchTask,
@@ -15,6 +16,9 @@ import {
   Endpoint,
   FireListener,
   Mechanism,
+  rowId,
+  rowLabel,
+  SCHEDULE_CHUNK,
   taskIndex,
 } from './mechanism';
 
@@ -76,8 +80,18 @@ class DelayTaskEndpoint implements Endpoint {
   }
 
   async schedule(tasks: readonly BenchTask[]): Promise<void> {
-    // One call for the whole workload: batching round trips is scheduleMany's job.
-    await this.service.scheduleMany(tasks.map((task) => ({ key: task.key, at: task.dueAt })));
+    // One call after the other, as an application feeding a queue in pages would.
+    for (let start = 0; start < tasks.length; start += SCHEDULE_CHUNK) {
+      await this.service.scheduleMany(
+        tasks
+          .slice(start, start + SCHEDULE_CHUNK)
+          .map((task) => ({ key: task.key, at: task.dueAt })),
+      );
+    }
+  }
+
+  claimCalls(): number {
+    return claimCallsSoFar();
   }
 
   async pendingCount(): Promise<number> {
@@ -90,26 +104,27 @@ class DelayTaskEndpoint implements Endpoint {
 }
 
 export class DelayTaskMechanism implements Mechanism {
-  readonly id = 'delay-task' as const;
-  readonly label = 'nestjs-delay-task';
+  readonly kind = 'delay-task' as const;
+  readonly id: string;
+  readonly label: string;
   readonly needsKeyspaceEvents = false;
+  readonly storesTasks = true;
 
-  constructor(private readonly concurrency: number) {}
+  constructor(readonly concurrency: number) {
+    this.id = rowId({ kind: this.kind, concurrency });
+    this.label = rowLabel({ kind: this.kind, concurrency });
+  }
 
   describeSettings(): string {
-    return `\`DelayTaskModule.forRoot({ prefix: '${PREFIX}', concurrency: ${this.concurrency}, keyspaceEvents: false })\`, one \`scheduleMany\` call per workload (no payload), handler \`@OnKeyExpired('bench:*')\`; the slow-handler workload sets its own \`concurrency\` and \`leaseMs\` (see Workloads)`;
+    return `\`DelayTaskModule.forRoot({ prefix: '${PREFIX}', concurrency: ${this.concurrency}, keyspaceEvents: false })\`, \`scheduleMany\` with ${SCHEDULE_CHUNK.toLocaleString('en-US')} items per call (no payload), handler \`@OnKeyExpired('bench:*')\`; the slow-handler workload sets its own \`leaseMs\` (see Workloads)`;
   }
 
   async open(url: string, onFire?: FireListener, tuning?: ConsumerTuning): Promise<Endpoint> {
+    countClaimCalls();
     const consumer = onFire && { onFire, handlerMs: tuning?.handlerMs ?? 0 };
     // createApplicationContext initialises the app: by contract the scheduler is armed when it resolves.
     const app = await NestFactory.createApplicationContext(
-      BenchAppModule.register(
-        url,
-        tuning?.concurrency ?? this.concurrency,
-        consumer,
-        tuning?.leaseMs,
-      ),
+      BenchAppModule.register(url, this.concurrency, consumer, tuning?.leaseMs),
       { logger: ['error', 'warn'] },
     );
     return new DelayTaskEndpoint(app);

@@ -5,10 +5,17 @@
  */
 import Redis from 'ioredis';
 import { now } from '../clock';
-import { BenchTask, Endpoint, FireListener, Mechanism, taskIndex } from './mechanism';
+import {
+  BenchTask,
+  Endpoint,
+  FireListener,
+  Mechanism,
+  rowId,
+  rowLabel,
+  SCHEDULE_CHUNK,
+  taskIndex,
+} from './mechanism';
 
-/** Commands per pipeline round trip when writing the keys. */
-const PIPELINE_CHUNK = 10_000;
 const EXPIRED_CHANNEL = '__keyevent@0__:expired';
 
 class KeyspaceEndpoint implements Endpoint {
@@ -18,9 +25,9 @@ class KeyspaceEndpoint implements Endpoint {
   ) {}
 
   async schedule(tasks: readonly BenchTask[]): Promise<void> {
-    for (let start = 0; start < tasks.length; start += PIPELINE_CHUNK) {
+    for (let start = 0; start < tasks.length; start += SCHEDULE_CHUNK) {
       const pipeline = this.client.pipeline();
-      for (const task of tasks.slice(start, start + PIPELINE_CHUNK)) {
+      for (const task of tasks.slice(start, start + SCHEDULE_CHUNK)) {
         // NOTE: PXAT (absolute expiry, Redis >= 6.2) rather than PX: a relative
         // TTL would be measured from whenever Redis processes the command, so
         // a long pipeline would shift due times and blur the lateness figure.
@@ -39,12 +46,14 @@ class KeyspaceEndpoint implements Endpoint {
 }
 
 export class KeyspaceMechanism implements Mechanism {
-  readonly id = 'keyspace' as const;
-  readonly label = 'keyspace events';
+  readonly kind = 'keyspace' as const;
+  readonly id = rowId({ kind: this.kind });
+  readonly label = rowLabel({ kind: this.kind });
   readonly needsKeyspaceEvents = true;
+  readonly storesTasks = true;
 
   describeSettings(): string {
-    return `\`SET key 1 PXAT due\` in pipelines of ${PIPELINE_CHUNK.toLocaleString('en-US')}, \`PSUBSCRIBE ${EXPIRED_CHANNEL}\`, \`notify-keyspace-events Ex\``;
+    return `\`SET key 1 PXAT due\` in pipelines of ${SCHEDULE_CHUNK.toLocaleString('en-US')}, \`PSUBSCRIBE ${EXPIRED_CHANNEL}\`, \`notify-keyspace-events Ex\`; no concurrency setting (every expired event runs its handler as it arrives), so one row`;
   }
 
   async open(url: string, onFire?: FireListener): Promise<Endpoint> {

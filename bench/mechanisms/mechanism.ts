@@ -1,11 +1,51 @@
 /**
- * The common shape of the three mechanisms under test, so the harness can run
- * every workload against each of them the same way.
+ * The common shape of the mechanisms under test, so the harness can run
+ * every workload against each of them the same way. A mechanism at one
+ * setting (BullMQ at worker concurrency 50, say) is one row of the report:
+ * results are only ever compared row by row, like with like.
  */
 
-/** Stable identifiers, also used on the command line (`--mechanisms=`). */
-export const MECHANISM_IDS = ['delay-task', 'keyspace', 'bullmq'] as const;
-export type MechanismId = (typeof MECHANISM_IDS)[number];
+/** The mechanisms, also used on the command line (`--mechanisms=`). */
+export const MECHANISM_KINDS = ['floor', 'delay-task', 'keyspace', 'bullmq'] as const;
+export type MechanismKind = (typeof MECHANISM_KINDS)[number];
+
+/** How each mechanism is named in tables and the chart. */
+const KIND_NAMES: Record<MechanismKind, string> = {
+  floor: 'floor',
+  'delay-task': 'nestjs-delay-task',
+  keyspace: 'keyspace events',
+  bullmq: 'BullMQ',
+};
+
+/**
+ * A mechanism at one setting. `concurrency` is the module's `concurrency`
+ * option or BullMQ's worker `concurrency`; the floor and plain keyspace
+ * notifications have no such setting and leave it unset.
+ */
+export interface MechanismRow {
+  kind: MechanismKind;
+  concurrency?: number;
+}
+
+/** "delay-task-x100", "keyspace": the row's id on the command line and in the code. */
+export function rowId(row: MechanismRow): string {
+  return row.concurrency === undefined ? row.kind : `${row.kind}-x${row.concurrency}`;
+}
+
+/** "nestjs-delay-task ×100", "keyspace events": the row's name in tables and the chart. */
+export function rowLabel(row: MechanismRow): string {
+  const name = KIND_NAMES[row.kind];
+  return row.concurrency === undefined
+    ? name
+    : `${name} ×${row.concurrency.toLocaleString('en-US')}`;
+}
+
+/**
+ * Tasks per scheduling call, for every mechanism that stores tasks in Redis:
+ * the module's `scheduleMany`, BullMQ's `addBulk` and the keyspace pipeline
+ * all get 10,000 items at a time, so their scheduling rates compare.
+ */
+export const SCHEDULE_CHUNK = 10_000;
 
 /**
  * One delayed task as the harness sees it. It carries no payload: the key
@@ -25,15 +65,13 @@ export type FireListener = (index: number, firedAt: number) => void;
 /**
  * A consumer set up unlike the run's settings, for a workload about slow
  * handlers. Only the module's mechanism takes it: the workloads that set it
- * run on no other (`Workload.restrictedTo`).
+ * run on no other (`Workload.rows`).
  */
 export interface ConsumerTuning {
   /** How long each handler run takes: it returns a Promise resolved this many ms after it starts. */
   handlerMs: number;
   /** The module's `leaseMs`. */
   leaseMs: number;
-  /** The module's `concurrency`, in place of `--delay-task-concurrency`. */
-  concurrency: number;
 }
 
 /**
@@ -42,7 +80,7 @@ export interface ConsumerTuning {
  * opened without one it only schedules and never consumes.
  */
 export interface Endpoint {
-  /** Schedules the tasks with their absolute due times; resolves once Redis holds them all. */
+  /** Schedules the tasks with their absolute due times; resolves once they are all armed. */
   schedule(tasks: readonly BenchTask[]): Promise<void>;
   /** Releases every connection and timer the endpoint opened. */
   close(): Promise<void>;
@@ -51,15 +89,26 @@ export interface Endpoint {
    * such a count: lets a case check that tasks no instance handles stay pending.
    */
   pendingCount?(): Promise<number>;
+  /** Calls of the module's claim script this process made so far (the module only). */
+  claimCalls?(): number;
 }
 
 export interface Mechanism {
-  readonly id: MechanismId;
-  /** Human-readable name for tables and the chart. */
+  readonly kind: MechanismKind;
+  /** `rowId` of its row. */
+  readonly id: string;
+  /** `rowLabel` of its row. */
   readonly label: string;
+  readonly concurrency?: number;
   /** Whether the mechanism needs Redis to publish expired-key events (`notify-keyspace-events Ex`). */
   readonly needsKeyspaceEvents: boolean;
-  /** The settings this run uses, for the report (one short line). */
+  /**
+   * Whether scheduling stores the tasks in Redis. The floor keeps them in
+   * process timers only, so it has no scheduling rate or memory figure that
+   * would compare with those of a durable timer.
+   */
+  readonly storesTasks: boolean;
+  /** The settings this row uses, for the report (one short line). */
   describeSettings(): string;
   /**
    * Opens an endpoint on the Redis at `url`. With `onFire` it resolves only
@@ -67,14 +116,6 @@ export interface Mechanism {
    * initialised); `tuning`, when given, sets that consumer up.
    */
   open(url: string, onFire?: FireListener, tuning?: ConsumerTuning): Promise<Endpoint>;
-}
-
-/** Tunables the command line can set, passed to every process that opens an endpoint. */
-export interface MechanismSettings {
-  /** `concurrency` option of the module (handlers in flight per instance). */
-  delayTaskConcurrency: number;
-  /** BullMQ worker concurrency. */
-  bullmqConcurrency: number;
 }
 
 const KEY_PREFIX = 'bench:';
