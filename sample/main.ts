@@ -5,6 +5,7 @@ import 'reflect-metadata';
 import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AddressInfo } from 'node:net';
+import { DelayTaskError } from '../lib';
 import { AppModule } from './app.module';
 import { configFromEnv, formatDuration, SampleConfig } from './config';
 import { chooseRedis, SampleRedis } from './redis';
@@ -34,17 +35,24 @@ async function main(): Promise<void> {
       await redis.stop();
     }
   };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      shutdown(signal).then(
-        () => process.exit(0),
-        (error: unknown) => {
-          logger.error(String(error));
-          process.exit(1);
-        },
-      );
-    });
-  }
+  const exitAfter = (reason: string): void => {
+    shutdown(reason).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(String(error));
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    process.once(signal, () => exitAfter(signal));
+  // NOTE: `npm run sample` runs npm, then this process; a signal sent to npm alone need not
+  // reach it, and it would outlive npm with its redis-server. Once npm is gone (this process
+  // is handed to another parent), it shuts down too.
+  const launcher = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== launcher) exitAfter('The process that started the sample exited');
+  }, 500).unref();
 
   const config: SampleConfig = { ...settings, redisUrl: redis.url };
   try {
@@ -85,6 +93,14 @@ function instructions(port: number, redis: SampleRedis, config: SampleConfig): s
 }
 
 main().catch((error: unknown) => {
-  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  // What the module or its testing toolkit explains (no redis-server, a bad setting) takes one line.
+  const known = error instanceof DelayTaskError;
+  logger.error(
+    error instanceof Error
+      ? known
+        ? error.message
+        : (error.stack ?? error.message)
+      : String(error),
+  );
   process.exitCode = 1;
 });

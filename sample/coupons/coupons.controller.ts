@@ -35,6 +35,10 @@ function parseCreateCoupon(body: unknown): CreateCouponBody {
       'expiresInMs and remindBeforeMs must be whole milliseconds, with remindBeforeMs <= expiresInMs',
     );
   }
+  // The reminder is scheduled `at` a Date: past the last one JavaScript has, there is no such moment.
+  if (Number.isNaN(new Date(Date.now() + expiresInMs).getTime())) {
+    throw new BadRequestException('expiresInMs puts the expiry past the last representable date');
+  }
   return { userId, expiresInMs, remindBeforeMs };
 }
 

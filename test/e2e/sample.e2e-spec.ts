@@ -156,6 +156,16 @@ describeWithRedis('sample app (e2e)', () => {
       });
       expect(response.status).toBe(400);
     });
+
+    it('rejects an expiry past the last representable date with 400, not 500', async () => {
+      const response = await call<{ message: string }>('POST', '/coupons', {
+        userId: 'ann',
+        expiresInMs: Number.MAX_SAFE_INTEGER,
+        remindBeforeMs: 0,
+      });
+      expect(response.status).toBe(400);
+      expect(response.body.message).toMatch(/last representable date/);
+    });
   });
 
   describe('pets', () => {
