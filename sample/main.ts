@@ -4,6 +4,7 @@
 import 'reflect-metadata';
 import { INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { readFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { DelayTaskError } from '../lib';
 import { AppModule } from './app.module';
@@ -46,12 +47,15 @@ async function main(): Promise<void> {
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.once(signal, () => exitAfter(signal));
-  // NOTE: `npm run sample` runs npm, then this process; a signal sent to npm alone need not
-  // reach it, and it would outlive npm with its redis-server. Once npm is gone (this process
-  // is handed to another parent), it shuts down too.
-  const launcher = process.ppid;
+  // NOTE: `npm run sample` runs npm, then a shell, then this process; a signal sent to npm
+  // alone need not reach it, and it would outlive npm with its redis-server. Once the chain
+  // that started it breaks (its parent, or its parent's parent, is handed to another), it
+  // shuts down too.
+  const launchers = ancestry();
   setInterval(() => {
-    if (process.ppid !== launcher) exitAfter('The process that started the sample exited');
+    if (ancestry().join() !== launchers.join()) {
+      exitAfter('The process that started the sample exited');
+    }
   }, 500).unref();
 
   const config: SampleConfig = { ...settings, redisUrl: redis.url };
@@ -65,6 +69,21 @@ async function main(): Promise<void> {
   // The port actually bound (PORT=0 picks a free one).
   const { port: boundPort } = app.getHttpServer().address() as AddressInfo;
   logger.log(instructions(boundPort, redis, config));
+}
+
+/**
+ * This process' parent and, where `/proc` tells (Linux), its grandparent:
+ * the shell npm runs scripts in, and npm.
+ */
+function ancestry(): number[] {
+  const parent = process.ppid;
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may hold spaces, so read after ')'.
+    const stat = readFileSync(`/proc/${parent}/stat`, 'utf8');
+    return [parent, Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])];
+  } catch {
+    return [parent];
+  }
 }
 
 function instructions(port: number, redis: SampleRedis, config: SampleConfig): string {

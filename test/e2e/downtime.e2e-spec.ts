@@ -13,8 +13,7 @@ import {
 import { ProcessSuite } from '../support/process-suite';
 import { WorkerProcess } from '../support/worker-process';
 import { waitFor } from '../support/wait-for';
-
-const EMPTY = { pending: 0, overdue: 0, active: 0, dead: 0, oldestOverdueMs: 0, unhandled: [] };
+import { storeIsEmpty } from '../support/empty-store';
 
 describe('tasks due while no handling instance runs', () => {
   const suite = ProcessSuite.use();
@@ -125,12 +124,10 @@ describe('tasks due while no handling instance runs', () => {
     expect(delivered.map((r) => r.key).sort()).toEqual(refs.map((r) => r.key).sort());
     expect(delivered.every((r) => r.source === 'recovery' && r.attempt === 1)).toBe(true);
     expect(first.handled.map((r) => r.key)).toEqual(['reminder:warmup']);
-    await waitFor(
-      async () => JSON.stringify(await webTier.tasks.stats()) === JSON.stringify(EMPTY),
-      5_000,
-      'every delivery acknowledged',
-    ).catch(async (error: Error) => {
-      throw new Error(`${error.message}: ${JSON.stringify(await webTier.tasks.stats())}`);
-    });
+    await waitFor(() => storeIsEmpty(webTier.tasks), 5_000, 'every delivery acknowledged').catch(
+      async (error: Error) => {
+        throw new Error(`${error.message}: ${JSON.stringify(await webTier.tasks.stats())}`);
+      },
+    );
   });
 });

@@ -13,8 +13,7 @@ import {
   startApp,
 } from '../support/fixture-app';
 import { waitFor } from '../support/wait-for';
-
-const EMPTY = { pending: 0, overdue: 0, active: 0, dead: 0, oldestOverdueMs: 0, unhandled: [] };
+import { EMPTY_STATS, storeIsEmpty } from '../support/empty-store';
 
 /** A promise the test resolves by hand, to hold a handler in flight for exactly as long as it wants. */
 function gate(): { opened: Promise<void>; open: () => void } {
@@ -82,7 +81,7 @@ describe('graceful shutdown', () => {
     const second = new EventCollector();
     const next = await app(prefix, [collectingHandler('export:*', second)]);
     await expect(next.tasks.get('export:1')).resolves.toBeNull();
-    await expect(next.tasks.stats()).resolves.toEqual(EMPTY);
+    await expect(next.tasks.stats()).resolves.toEqual(EMPTY_STATS);
     await new Promise((resolve) => setTimeout(resolve, 1_500)); // over a sweep interval
     expect(second.events).toEqual([]);
     expect(first.events).toHaveLength(1);
@@ -124,7 +123,7 @@ describe('graceful shutdown', () => {
     const redeliveredAfterClose = redelivered.firedAt - closedAt;
     expect(redeliveredAfterClose).toBeGreaterThanOrEqual(leaseMs * (2 / 3) - 100);
     await waitFor(
-      async () => JSON.stringify(await next.tasks.stats()) === JSON.stringify(EMPTY),
+      () => storeIsEmpty(next.tasks),
       5_000,
       'task acknowledged by the second instance',
     );

@@ -6,6 +6,7 @@ import { FixtureApp, freshPrefix } from '../support/fixture-app';
 import { ProcessSuite } from '../support/process-suite';
 import { isHandled, waitForAll, WorkerProcess, WorkerReport } from '../support/worker-process';
 import { waitFor } from '../support/wait-for';
+import { storeIsEmpty } from '../support/empty-store';
 
 const TASKS = 1_000;
 
@@ -45,20 +46,7 @@ describe('many instances, one delivery per task', () => {
       `${TASKS} completed deliveries`,
     );
     // Every delivery acknowledged: nothing pending, in flight or dead.
-    await waitFor(
-      async () =>
-        JSON.stringify(await webTier.tasks.stats()) ===
-        JSON.stringify({
-          pending: 0,
-          overdue: 0,
-          active: 0,
-          dead: 0,
-          oldestOverdueMs: 0,
-          unhandled: [],
-        }),
-      5_000,
-      'index empty',
-    );
+    await waitFor(() => storeIsEmpty(webTier.tasks), 5_000, 'index empty');
     // A duplicate would come from a lease takeover or a lost race; give the sweep
     // (every 1 s) a couple of turns to produce one.
     await new Promise((resolve) => setTimeout(resolve, 2_000));

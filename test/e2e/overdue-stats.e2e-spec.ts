@@ -12,6 +12,7 @@ import {
   startApp,
 } from '../support/fixture-app';
 import { waitFor } from '../support/wait-for';
+import { EMPTY_STATS } from '../support/empty-store';
 
 describe('stats: oldest overdue and unhandled tasks', () => {
   let redis: RedisServer;
@@ -34,14 +35,7 @@ describe('stats: oldest overdue and unhandled tasks', () => {
 
   it('oldestOverdueMs: 0 with nothing due, then the age of the longest-waiting due task', async () => {
     const web = await start(freshPrefix());
-    await expect(web.tasks.stats()).resolves.toEqual({
-      pending: 0,
-      overdue: 0,
-      active: 0,
-      dead: 0,
-      oldestOverdueMs: 0,
-      unhandled: [],
-    });
+    await expect(web.tasks.stats()).resolves.toEqual(EMPTY_STATS);
 
     await web.tasks.schedule('later:1', null, { delay: 60_000 });
     expect((await web.tasks.stats()).oldestOverdueMs).toBe(0);

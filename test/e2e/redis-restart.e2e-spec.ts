@@ -12,8 +12,7 @@ import {
   startApp,
 } from '../support/fixture-app';
 import { waitFor } from '../support/wait-for';
-
-const EMPTY = { pending: 0, overdue: 0, active: 0, dead: 0, oldestOverdueMs: 0, unhandled: [] };
+import { storeIsEmpty } from '../support/empty-store';
 
 function keysOf(events: Array<{ key: string }>): string[] {
   return events.map((e) => e.key).sort();
@@ -62,11 +61,7 @@ describe('Redis restarts', () => {
 
     await collector.count(refs.length, 15_000);
     // The app's own connection got back (acknowledgements need it).
-    await waitFor(
-      async () => JSON.stringify(await handling.tasks.stats()) === JSON.stringify(EMPTY),
-      10_000,
-      'every delivery acknowledged',
-    );
+    await waitFor(() => storeIsEmpty(handling.tasks), 10_000, 'every delivery acknowledged');
     // A duplicate would come from a lost acknowledgement or a lease takeover; give
     // the sweep (every 1 s) a couple of turns to produce one.
     await new Promise((resolve) => setTimeout(resolve, 2_000));
@@ -104,11 +99,7 @@ describe('Redis restarts', () => {
     const collector = new EventCollector<{ n: number }>();
     const handling = await app(prefix, [collectingHandler('mail:*', collector)]);
     await collector.count(refs.length, 10_000);
-    await waitFor(
-      async () => JSON.stringify(await handling.tasks.stats()) === JSON.stringify(EMPTY),
-      5_000,
-      'every delivery acknowledged',
-    );
+    await waitFor(() => storeIsEmpty(handling.tasks), 5_000, 'every delivery acknowledged');
     await new Promise((resolve) => setTimeout(resolve, 1_500));
 
     expect(keysOf(collector.events)).toEqual(keysOf(refs));

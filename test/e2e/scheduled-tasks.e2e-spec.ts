@@ -4,6 +4,7 @@ import { DelayTaskService, ExpiredKeyEvent, OnKeyExpired } from '../../lib';
 import { RedisServer } from '../../lib/testing/redis-server';
 import { collectingHandler, EventCollector, freshPrefix, startApp } from '../support/fixture-app';
 import { waitFor } from '../support/wait-for';
+import { storeIsEmpty } from '../support/empty-store';
 
 describe('scheduled tasks', () => {
   let redis: RedisServer;
@@ -178,15 +179,7 @@ describe('scheduled tasks', () => {
       expect(collector.events.find((e) => e.key === 'bulk:0')?.payload).toEqual({ n: -1 });
       const viaStream = await streamed;
       expect(viaStream.every((e) => e.key.startsWith('bulk:1') && e.scheduled)).toBe(true);
-      const empty = JSON.stringify({
-        pending: 0,
-        overdue: 0,
-        active: 0,
-        dead: 0,
-        oldestOverdueMs: 0,
-        unhandled: [],
-      });
-      await waitFor(async () => JSON.stringify(await fixture.tasks.stats()) === empty);
+      await waitFor(() => storeIsEmpty(fixture.tasks));
     } finally {
       await fixture.close();
     }
