@@ -13,32 +13,35 @@
 
 let offset = performance.timeOrigin;
 
-/** Edges of `Date.now()` ticks `calibrateClock` measures, keeping the best. */
-const CALIBRATION_TICKS = 5;
+/** Longest gap between two readings for a tick edge to count: a wider one was preempted. */
+const EDGE_PRECISION_MS = 0.005;
+/** Ticks `calibrateClock` waits for, at most, to see one clean edge. */
+const MAX_CALIBRATION_TICKS = 50;
 
 /**
- * Re-anchors the clock to the wall clock. Busy-waits for the next few
- * `Date.now()` ticks (about 1 ms each) so the anchor is accurate to
- * microseconds.
+ * Re-anchors the clock to the wall clock. Busy-waits for the next
+ * `Date.now()` tick (about 1 ms) so the anchor is accurate to microseconds.
  *
- * NOTE: a preemption between reading the monotonic clock and seeing the tick
- * makes that edge's offset too large (the clock would read ahead, and on-time
- * deliveries would look early); it can never make it too small, so the
- * smallest offset over several edges is the true one.
+ * NOTE: the tick happened between the last reading of the old value and the
+ * first of the new one. If the process was preempted in between, the monotonic
+ * reading taken with the new value is late, the anchor too small, and on-time
+ * deliveries would look early; such an edge is thrown away and the next one
+ * awaited.
  */
 export function calibrateClock(): void {
-  let best = Number.POSITIVE_INFINITY;
-  for (let tick = 0; tick < CALIBRATION_TICKS; tick += 1) {
+  for (let tick = 0; tick < MAX_CALIBRATION_TICKS; tick += 1) {
     const start = Date.now();
+    let before = performance.now();
     let wall = start;
-    let mono = 0;
+    let mono = before;
     while (wall === start) {
+      before = mono;
       mono = performance.now();
       wall = Date.now();
     }
-    best = Math.min(best, wall - mono);
+    offset = wall - mono;
+    if (mono - before <= EDGE_PRECISION_MS) return;
   }
-  offset = best;
 }
 
 /** Current time in epoch milliseconds, with sub-millisecond resolution. */

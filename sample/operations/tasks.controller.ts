@@ -1,5 +1,12 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { DeadLetterPage, DelayTaskService, InstanceInfo, TaskStats } from '../../lib';
+import {
+  DeadLetterPage,
+  DelayTaskService,
+  InstanceInfo,
+  TaskListQuery,
+  TaskPage,
+  TaskStats,
+} from '../../lib';
 
 /**
  * The module's own state, for operators. Query values go to the service as
@@ -8,6 +15,29 @@ import { DeadLetterPage, DelayTaskService, InstanceInfo, TaskStats } from '../..
 @Controller('tasks')
 export class TasksController {
   constructor(private readonly tasks: DelayTaskService) {}
+
+  /**
+   * Pending tasks in the order they run, or in-flight ones:
+   * `?state=active&pattern=order:*&from=<epoch ms>&to=<epoch ms>&limit=50&cursor=<from the previous page>`.
+   */
+  @Get()
+  list(
+    @Query('state') state?: string,
+    @Query('pattern') pattern?: string,
+    @Query('from') from?: string,
+    @Query('to') to?: string,
+    @Query('limit') limit?: string,
+    @Query('cursor') cursor?: string,
+  ): Promise<TaskPage> {
+    return this.tasks.list({
+      state: state as TaskListQuery['state'],
+      pattern,
+      from: numberOrUndefined(from),
+      to: numberOrUndefined(to),
+      limit: numberOrUndefined(limit),
+      cursor,
+    });
+  }
 
   /** Counts, the oldest overdue task's age, and overdue tasks no live instance handles. */
   @Get('stats')
@@ -30,8 +60,13 @@ export class TasksController {
   ): Promise<DeadLetterPage> {
     return this.tasks.deadLetters({
       pattern,
-      limit: limit === undefined ? undefined : Number(limit),
+      limit: numberOrUndefined(limit),
       cursor,
     });
   }
+}
+
+/** A query value as a number for the service to check (`'abc'` becomes NaN, which it refuses). */
+function numberOrUndefined(value: string | undefined): number | undefined {
+  return value === undefined ? undefined : Number(value);
 }

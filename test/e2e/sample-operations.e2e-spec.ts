@@ -76,6 +76,28 @@ describe('sample app: operations endpoints (e2e)', () => {
     ]);
   });
 
+  it('GET /tasks: pending tasks by pattern, a page at a time; a forged cursor is 400', async () => {
+    await fetch(`${baseUrl}/orders`, { method: 'POST' });
+    await fetch(`${baseUrl}/orders`, { method: 'POST' });
+    const first = await get('/tasks?pattern=order:*&limit=1');
+    expect(first).toEqual({
+      status: 200,
+      body: {
+        items: [
+          expect.objectContaining({ key: expect.stringMatching(/^order:/), state: 'pending' }),
+        ],
+        cursor: expect.any(String),
+      },
+    });
+    const { cursor } = first.body as { cursor: string };
+    const rest = await get(`/tasks?pattern=order:*&limit=100&cursor=${encodeURIComponent(cursor)}`);
+    expect((rest.body as { items: unknown[] }).items.length).toBeGreaterThanOrEqual(1);
+    await expect(get('/tasks?cursor=forged')).resolves.toMatchObject({
+      status: 400,
+      body: { name: 'InvalidOptionsError' },
+    });
+  });
+
   it('a bad query value: 400 with the module’s message', async () => {
     await expect(get('/tasks/dead?limit=0')).resolves.toEqual({
       status: 400,
