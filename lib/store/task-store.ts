@@ -140,11 +140,12 @@ interface ShardListing {
   last: ShardPosition;
 }
 
-/** The order Redis keeps a sorted set in: by score, then by the member's bytes. */
-function byScoreThenKey(a: ListedEntry, b: ListedEntry): number {
-  return (
-    Number(a.score) - Number(b.score) || Buffer.compare(Buffer.from(a.key), Buffer.from(b.key))
-  );
+/** Entries in the order Redis keeps a sorted set in: by score, then by the member's bytes. */
+function inRedisOrder(entries: ListedEntry[]): ListedEntry[] {
+  return entries
+    .map((entry) => ({ entry, score: Number(entry.score), bytes: Buffer.from(entry.key) }))
+    .sort((a, b) => a.score - b.score || Buffer.compare(a.bytes, b.bytes))
+    .map(({ entry }) => entry);
 }
 
 /** Pending tasks `advance` moves per script call. */
@@ -513,10 +514,7 @@ export class TaskStore {
         return { shard, items, done: Number(reply[0]) === 1, last };
       }),
     );
-    const merged = perShard
-      .flatMap((listing) => listing.items)
-      .sort(byScoreThenKey)
-      .slice(0, query.limit);
+    const merged = inRedisOrder(perShard.flatMap((listing) => listing.items)).slice(0, query.limit);
     const next = perShard.map((listing): ShardPosition => {
       const taken = merged.filter((item) => item.shard === listing.shard);
       // Everything this shard returned went into the page: it resumes where it stopped looking.

@@ -226,32 +226,31 @@ describe('least privilege (ACL)', () => {
       expect(new Set(denials.map((d) => d.object))).toEqual(new Set(['info', 'config|get']));
     });
 
-    it('fails the start with RedisPermissionError when refused its own channels, and closes what it opened', async () => {
-      const prefix = freshPrefix();
-      const user = await createAclUser([admin], `+@all -@dangerous +info ~${prefix}:*`);
-      const logs = new LogCapture();
-      const started = within(
-        bootApp(
-          {
-            imports: [
-              DelayTaskModule.forRoot({
-                connection: urlAs(redis, user),
-                prefix,
-                keyspaceEvents: false,
-              }),
-            ],
-            providers: [collectingHandler('job:*', new EventCollector())],
-          },
-          logs,
-        ),
-        START_WITHIN_MS,
-        'the start',
+    /** Starts an instance with a handler as `user`; resolves with what its start rejected with. */
+    async function failedStart(user: AclUser, prefix: string): Promise<unknown> {
+      const start = bootApp(
+        {
+          imports: [
+            DelayTaskModule.forRoot({
+              connection: urlAs(redis, user),
+              prefix,
+              keyspaceEvents: false,
+            }),
+          ],
+          providers: [collectingHandler('job:*', new EventCollector())],
+        },
+        new LogCapture(),
       );
-
-      const error = await started.then(
+      return within(start, START_WITHIN_MS, 'the start').then(
         () => new Error('expected the start to fail'),
         (reason: unknown) => reason,
       );
+    }
+
+    it('fails the start with RedisPermissionError when refused its own channels, and closes what it opened', async () => {
+      const prefix = freshPrefix();
+      const user = await createAclUser([admin], `+@all -@dangerous +info ~${prefix}:*`);
+      const error = await failedStart(user, prefix);
       expect(error).toBeInstanceOf(RedisPermissionError);
       expect((error as Error).message).toContain(`Redis at redis://127.0.0.1:${redis.port}`);
       expect((error as Error).message).toContain(`~${prefix}:* &${prefix}:*`);
@@ -268,26 +267,7 @@ describe('least privilege (ACL)', () => {
     it('fails the start with RedisPermissionError when refused its own keys, instead of warning every sweep', async () => {
       const prefix = freshPrefix();
       const user = await createAclUser([admin], `+@all -@dangerous +info &${prefix}:*`);
-      const error = await within(
-        bootApp(
-          {
-            imports: [
-              DelayTaskModule.forRoot({
-                connection: urlAs(redis, user),
-                prefix,
-                keyspaceEvents: false,
-              }),
-            ],
-            providers: [collectingHandler('job:*', new EventCollector())],
-          },
-          new LogCapture(),
-        ),
-        START_WITHIN_MS,
-        'the start',
-      ).then(
-        () => new Error('expected the start to fail'),
-        (reason: unknown) => reason,
-      );
+      const error = await failedStart(user, prefix);
       expect(error).toBeInstanceOf(RedisPermissionError);
       expect((error as Error).message).toContain(`~${prefix}:* &${prefix}:*`);
       const denials = await denialsOf([admin], user);
