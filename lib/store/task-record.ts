@@ -1,8 +1,10 @@
 import { BackoffPolicy } from '../interfaces/backoff.interface';
+import { RecordExtensions, splitExtensions } from './record-extensions';
 
 /**
  * The string forms the Lua scripts store (see `scripts/includes/record.lua`):
- * a record `"<maxAttempts>|<backoff>|<dueAt>|<payload JSON>"`, a state
+ * a record `"<maxAttempts>|<backoff>|<dueAt>|<extensions><payload JSON>"`
+ * (extensions are optional: `record-extensions.ts`), a state
  * `"<attempt>|<token>|<flags>|<done JSON>"` and a dead letter
  * `"<failedAt>|<attempt>|<error JSON>\n<record>"`.
  *
@@ -17,6 +19,8 @@ export interface TaskRecord {
   dueAt: number;
   /** Payload JSON; empty when the task has none. */
   payloadJson: string;
+  /** Optional fields beside the payload (trace context, series rule). */
+  extensions: RecordExtensions;
 }
 
 /** A dead letter, decoded. */
@@ -80,7 +84,7 @@ export function parseRecord(record: string): TaskRecord {
         ? undefined
         : { type: backoff[0] === 'f' ? 'fixed' : 'exponential', delay: Number(backoff.slice(1)) },
     dueAt: Number(record.slice(second + 1, third)),
-    payloadJson: record.slice(third + 1),
+    ...splitExtensions(record.slice(third + 1)),
   };
 }
 

@@ -6,6 +6,7 @@ import {
   SCHEDULE_BATCH_SIZE,
 } from '../delay-task.constants';
 import { ReplicationWait } from '../redis/replication-wait';
+import { encodeExtensions, RecordExtensions } from './record-extensions';
 import { ScriptArg, ScriptLibrary } from './script-library';
 import { ShardKeys, TaskKeys } from './task-keys';
 import {
@@ -31,6 +32,8 @@ export interface PreparedTask {
   header: string;
   /** Exact JSON of the payload, or '' for none. */
   payloadJson: string;
+  /** Optional fields stored beside the payload. */
+  extensions?: RecordExtensions;
 }
 
 /** A task this instance just claimed. */
@@ -209,7 +212,7 @@ export class TaskStore {
               task.key,
               task.timing.kind + task.timing.amount,
               task.header,
-              task.payloadJson,
+              encodeExtensions(task.extensions) + task.payloadJson,
             );
           }
           return args;
