@@ -25,6 +25,7 @@ import { TaskLifecycleStream } from './lifecycle/task-lifecycle-stream';
 import { InstanceIdentity } from './instances/instance-identity';
 import { RedisClock } from './scheduler/redis-clock';
 import { OverdueInspector } from './stats/overdue-inspector';
+import { LatenessHistogram } from './telemetry/lateness-histogram';
 import {
   ResolvedDelayTaskOptions,
   resolveModuleOptions,
@@ -81,6 +82,7 @@ import {
     },
     { provide: RedisClock, useFactory: () => new RedisClock() },
     { provide: InstanceIdentity, useFactory: () => new InstanceIdentity() },
+    { provide: LatenessHistogram, useFactory: () => new LatenessHistogram() },
     HandlerRegistry,
     TaskEventListenerRegistry,
     DelayTaskExplorer,
@@ -92,8 +94,9 @@ import {
     DelayTaskService,
     DelayTaskHealth,
   ],
-  // DelayTaskHealth is for nestjs-delay-task/terminus: exported to its indicator, not from the package root.
-  exports: [DelayTaskService, DelayTaskHealth],
+  // DelayTaskHealth and LatenessHistogram are for the subpath entry points (terminus, dashboard,
+  // metrics exporters): exported to their providers, not from the package root.
+  exports: [DelayTaskService, DelayTaskHealth, LatenessHistogram],
 })
 export class DelayTaskModule extends DelayTaskConfigurableModule {}
 
