@@ -34,13 +34,13 @@ describe('next occurrence of a series', () => {
   describe('cron', () => {
     it('follows 5 and 6 fields, in UTC by default', async () => {
       const minutes = await validateSeriesRule({ cron: '*/15 * * * *' }, undefined, 'test');
-      expect(iso(nextOccurrence(minutes, at('2026-01-10T10:15:00Z'), at('2026-01-10T10:15:01Z')))).toBe(
-        '2026-01-10T10:30:00.000Z',
-      );
+      expect(
+        iso(nextOccurrence(minutes, at('2026-01-10T10:15:00Z'), at('2026-01-10T10:15:01Z'))),
+      ).toBe('2026-01-10T10:30:00.000Z');
       const seconds = await validateSeriesRule({ cron: '*/10 * * * * *' }, undefined, 'test');
-      expect(iso(nextOccurrence(seconds, at('2026-01-10T10:15:00Z'), at('2026-01-10T10:15:00.5Z')))).toBe(
-        '2026-01-10T10:15:10.000Z',
-      );
+      expect(
+        iso(nextOccurrence(seconds, at('2026-01-10T10:15:00Z'), at('2026-01-10T10:15:00.5Z'))),
+      ).toBe('2026-01-10T10:15:10.000Z');
     });
 
     it("after missed occurrences: one catch-up at the latest passed time ('once'), or the next ahead ('skip')", async () => {
@@ -99,8 +99,16 @@ describe('next occurrence of a series', () => {
 
   describe('stored rules', () => {
     it('round-trip through the series extension text', async () => {
-      const rule = await validateSeriesRule({ cron: '0 2 * * *', tz: 'Asia/Tokyo' }, 'skip', 'test');
-      expect(decodeSeriesInfo(rule.text)).toEqual({ cron: '0 2 * * *', tz: 'Asia/Tokyo', missed: 'skip' });
+      const rule = await validateSeriesRule(
+        { cron: '0 2 * * *', tz: 'Asia/Tokyo' },
+        'skip',
+        'test',
+      );
+      expect(decodeSeriesInfo(rule.text)).toEqual({
+        cron: '0 2 * * *',
+        tz: 'Asia/Tokyo',
+        missed: 'skip',
+      });
       const stored = await storedSeriesRule(rule.text);
       expect(stored?.following(at('2026-01-10T17:00:00Z'))).toBe(at('2026-01-11T17:00:00Z'));
       await expect(storedSeriesRule('{"hourly":true}')).resolves.toBeUndefined();
