@@ -67,7 +67,12 @@ export class SeriesOccurrences {
    * the caller gives the occurrence up (`advance`): retries never run into the
    * next occurrence's time.
    */
-  retryFits(task: ClaimedTask, rule: SeriesRule, outOfAttempts: boolean, retryDelayMs: number): boolean {
+  retryFits(
+    task: ClaimedTask,
+    rule: SeriesRule,
+    outOfAttempts: boolean,
+    retryDelayMs: number,
+  ): boolean {
     if (outOfAttempts) return false;
     const following = rule.following(task.record.dueAt);
     return following === null || this.clock.now() + retryDelayMs < following;

@@ -23,7 +23,11 @@ export interface SeriesRule {
 export function encodeSeriesInfo(info: SeriesInfo): string {
   return info.every !== undefined
     ? JSON.stringify({ every: info.every, missed: info.missed })
-    : JSON.stringify({ cron: info.cron, ...(info.tz !== undefined && { tz: info.tz }), missed: info.missed });
+    : JSON.stringify({
+        cron: info.cron,
+        ...(info.tz !== undefined && { tz: info.tz }),
+        missed: info.missed,
+      });
 }
 
 /** Reads a `series` extension; undefined when it is not one this version understands. */

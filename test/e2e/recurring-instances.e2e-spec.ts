@@ -49,11 +49,17 @@ describe('a recurring series across instances', () => {
     const prefix = freshPrefix();
     const workers = await startWorkers(3, prefix, 200);
     const web = await suite.webTier(prefix);
-    await expect(web.tasks.get(KEY)).resolves.toMatchObject({ series: { every: 200, missed: 'once' } });
+    await expect(web.tasks.get(KEY)).resolves.toMatchObject({
+      series: { every: 200, missed: 'once' },
+    });
     // The first worker up declared the series and ran it alone until the others were up: count
     // 10 s from the first occurrence all three saw come due.
     const allUp = Math.max(...workers.map((worker) => worker.events[0].receivedAt));
-    await waitFor(() => reports(workers, 'handled').some((r) => r.receivedAt > allUp), 5_000, 'an occurrence');
+    await waitFor(
+      () => reports(workers, 'handled').some((r) => r.receivedAt > allUp),
+      5_000,
+      'an occurrence',
+    );
     const start = reports(workers, 'handled').find((r) => r.receivedAt > allUp)!.dueAt!;
     const end = start + 10_000;
     await waitFor(

@@ -28,7 +28,6 @@ import {
   startApp,
 } from '../support/fixture-app';
 import { LogCapture } from '../support/log-capture';
-import { waitFor } from '../support/wait-for';
 
 describe('recurring series', () => {
   let redis: RedisServer;
