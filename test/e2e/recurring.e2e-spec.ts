@@ -13,6 +13,7 @@ import {
   InvalidIntervalError,
   InvalidOptionsError,
   InvalidTaskKeyError,
+  OnKeyExpired,
   OnTaskEvent,
   Recurring,
   TaskLifecycleEvent,
@@ -28,6 +29,7 @@ import {
   startApp,
 } from '../support/fixture-app';
 import { LogCapture } from '../support/log-capture';
+import { waitFor } from '../support/wait-for';
 
 describe('recurring series', () => {
   let redis: RedisServer;
@@ -163,6 +165,86 @@ describe('recurring series', () => {
     await expect(app.tasks.deadLetters()).resolves.toMatchObject({ items: [] });
   });
 
+  it('a handler shorter than the period does not delay the next tick; one longer never overlaps the next run', async () => {
+    const spans: Array<{ dueAt: number; start: number; end: number }> = [];
+    let busyMs = 150;
+    const collector = new EventCollector();
+    app = await startApp({ connection: redis.url, prefix: freshPrefix() }, [
+      collectingHandler('busy:*', collector, async (event) => {
+        const start = Date.now();
+        await new Promise((resolve) => setTimeout(resolve, busyMs));
+        spans.push({ dueAt: event.dueAt!, start, end: Date.now() });
+      }),
+    ]);
+    const every = 300;
+    const ref = await app.tasks.repeat('busy:1', undefined, { every });
+    await collector.count(3, 10_000);
+    // 150 ms of a 300 ms period: the next occurrences are due on the grid and fire on it.
+    const onTime = collector.events.slice(0, 3);
+    expect(onTime.map((event) => event.dueAt)).toEqual([
+      ref.dueAt,
+      ref.dueAt + every,
+      ref.dueAt + 2 * every,
+    ]);
+    for (const event of onTime) expect(event.firedAt - event.dueAt!).toBeLessThan(every / 2);
+
+    // 450 ms of a 300 ms period: never two runs at once, every due time on the grid, and the
+    // ticks that came during a run collapse into one catch-up right after it.
+    busyMs = 450;
+    const from = collector.events.length;
+    await collector.count(from + 4, 15_000);
+    await waitFor(() => spans.length >= from + 4, 5_000, 'runs finished');
+    const slow = spans.slice(from);
+    for (let i = 1; i < slow.length; i++) {
+      expect(slow[i].start).toBeGreaterThanOrEqual(slow[i - 1].end);
+      expect(slow[i].dueAt).toBeGreaterThan(slow[i - 1].dueAt);
+      expect((slow[i].dueAt - ref.dueAt) % every).toBe(0);
+    }
+    await app.tasks.cancel('busy:1');
+  });
+
+  it('cancel() while an occurrence runs: it finishes, and no next occurrence is written', async () => {
+    let release!: () => void;
+    const running = new Promise<void>((resolve) => (release = resolve));
+    const collector = new EventCollector();
+    app = await startApp({ connection: redis.url, prefix: freshPrefix() }, [
+      collectingHandler('long:*', collector, () => running),
+    ]);
+    await app.tasks.repeat('long:1', undefined, { every: 200 });
+    await collector.count(1, 5_000);
+    await expect(app.tasks.get('long:1')).resolves.toMatchObject({ state: 'active' });
+    await expect(app.tasks.cancel('long:1')).resolves.toBe(true);
+    release();
+    await waitFor(async () => (await app!.tasks.stats()).active === 0, 5_000, 'the run ended');
+    await expect(app.tasks.get('long:1')).resolves.toBeNull();
+    await expect(app.tasks.stats()).resolves.toMatchObject({ pending: 0, dead: 0 });
+    expect(collector.events).toHaveLength(1);
+  });
+
+  it('re-declared while an occurrence runs: the next occurrence follows the new rule', async () => {
+    let release!: () => void;
+    const running = new Promise<void>((resolve) => (release = resolve));
+    const collector = new EventCollector();
+    app = await startApp({ connection: redis.url, prefix: freshPrefix() }, [
+      collectingHandler('grow:*', collector, () => running),
+    ]);
+    const ref = await app.tasks.repeat('grow:1', undefined, { every: 200 });
+    await collector.count(1, 5_000);
+    const again = await app.tasks.repeat('grow:1', undefined, { every: 60_000 });
+    expect(again.dueAt).toBe(ref.dueAt + 60_000);
+    release();
+    await waitFor(
+      async () => (await app!.tasks.get('grow:1'))?.state === 'pending',
+      5_000,
+      'the next occurrence',
+    );
+    await expect(app.tasks.get('grow:1')).resolves.toMatchObject({
+      dueAt: ref.dueAt + 60_000,
+      series: { every: 60_000 },
+    });
+    await app.tasks.cancel('grow:1');
+  });
+
   it('bad input: a named error and nothing written', async () => {
     app = await startApp({ connection: redis.url, prefix: freshPrefix() });
     const { tasks } = app;
@@ -217,6 +299,16 @@ describe('the testing toolkit with a series', () => {
     run(event: ExpiredKeyEvent): void {
       events.push(event);
     }
+
+    @OnKeyExpired('skipper')
+    skipper(event: ExpiredKeyEvent): void {
+      events.push(event);
+    }
+
+    @OnKeyExpired('failing')
+    failing(): void {
+      throw new Error('broken on purpose');
+    }
   }
 
   beforeAll(async () => {
@@ -257,6 +349,17 @@ describe('the testing toolkit with a series', () => {
     expect(after!.dueAt).toBe(events[1].dueAt! + MINUTE);
   });
 
+  it("with missed: 'skip', a long advance runs none and the series goes on ahead", async () => {
+    const clock = DelayTaskTesting.attach(moduleRef);
+    await tasks.repeat('skipper', undefined, { every: MINUTE }, { missed: 'skip' });
+    const pending = await tasks.get('skipper');
+    await clock.advance(10 * MINUTE);
+    expect(events.filter((event) => event.key === 'skipper')).toHaveLength(0);
+    const next = await tasks.get('skipper');
+    expect(next!.dueAt).toBeGreaterThan(pending!.dueAt - 10 * MINUTE + 9 * MINUTE);
+    expect((next!.dueAt - (pending!.dueAt - 10 * MINUTE)) % MINUTE).toBe(0);
+  });
+
   it('fire() runs the pending occurrence now; the series goes on from its due time', async () => {
     const clock = DelayTaskTesting.attach(moduleRef);
     const pending = await tasks.get('cleanup');
@@ -265,5 +368,19 @@ describe('the testing toolkit with a series', () => {
     expect(events).toHaveLength(before + 1);
     expect(events.at(-1)!.dueAt).toBe(pending!.dueAt);
     await expect(tasks.get('cleanup')).resolves.toMatchObject({ dueAt: pending!.dueAt + MINUTE });
+  });
+
+  it("fire() on an occurrence that fails with no retry left before the next: { outcome: 'skipped' }", async () => {
+    const clock = DelayTaskTesting.attach(moduleRef);
+    const ref = await tasks.repeat('failing', undefined, { every: MINUTE }, { maxAttempts: 1 });
+    await expect(clock.fire('failing')).resolves.toEqual({
+      outcome: 'skipped',
+      error: 'broken on purpose',
+    });
+    await expect(tasks.get('failing')).resolves.toMatchObject({
+      dueAt: ref.dueAt + MINUTE,
+      attempt: 0,
+    });
+    await expect(tasks.deadLetters()).resolves.toMatchObject({ items: [] });
   });
 });
