@@ -125,6 +125,39 @@ describe('a recurring series across instances', () => {
     expect(completed.slice(0, 2)).toEqual([dueAt, dueAt + every]);
   });
 
+  it('an occurrence that keeps killing its instance is given up after maxAttempts, never dead-lettered; the series goes on', async () => {
+    const prefix = freshPrefix();
+    const every = 5_000;
+    const workers = suite.keep(
+      await WorkerProcess.startMany(2, {
+        redisUrl: suite.redis.url,
+        prefix,
+        pattern: 'unrelated:*',
+        mode: 'hang',
+        name: 'doomed',
+        options: { leaseMs: 1_000 },
+        env: { RECURRING: JSON.stringify({ key: KEY, options: { every, maxAttempts: 1 } }) },
+      }),
+    );
+    const web = await suite.webTier(prefix);
+    const { dueAt } = (await web.tasks.get(KEY))!;
+    await waitFor(() => reports(workers, 'handled').length > 0, every + 5_000, 'first occurrence');
+    const [first] = reports(workers, 'handled');
+    const doomed = workers.find((worker) => worker.name === first.worker)!;
+    const survivor = workers.find((worker) => worker !== doomed)!;
+    await survivor.setMode('record');
+    await doomed.kill('SIGKILL');
+    // Taken over as attempt 2 > maxAttempts: given up, not run; the next occurrence runs afresh.
+    const next = (await survivor.waitFor(
+      (report) => isHandled(report) && report.key === KEY,
+      2 * every + 5_000,
+      'the next occurrence',
+    )) as HandlerReport;
+    expect(next).toMatchObject({ dueAt: dueAt + every, attempt: 1 });
+    await expect(web.tasks.deadLetters()).resolves.toMatchObject({ items: [] });
+    await expect(web.tasks.get(KEY)).resolves.toMatchObject({ series: { every } });
+  });
+
   it('every instance down across five occurrences: one catch-up, then on schedule', async () => {
     const prefix = freshPrefix();
     const every = 400;
