@@ -28,7 +28,7 @@ export class SeriesOccurrences {
   ) {}
 
   /** The rule of a claimed occurrence, undefined for a one-off task. Rejects when it cannot be read here. */
-  ruleOf(task: ClaimedTask): Promise<SeriesRule | undefined> | undefined {
+  async ruleOf(task: ClaimedTask): Promise<SeriesRule | undefined> {
     const text = task.record.extensions.series;
     return text === undefined ? undefined : storedSeriesRule(text);
   }
