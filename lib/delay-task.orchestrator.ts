@@ -120,11 +120,11 @@ export class DelayTaskOrchestrator
   }
 
   private async start(): Promise<void> {
-    this.explorer.explore();
     // Every @Recurring is validated before anything is written, then declared (idempotent).
     const series = await Promise.all(
       this.recurringExplorer.explore().map((found) => this.recurring.prepareDeclared(found)),
     );
+    this.explorer.explore();
     this.listeners.start();
     await this.connection.ready();
     for (const declaration of series) await this.recurring.write(declaration);

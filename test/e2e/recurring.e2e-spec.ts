@@ -281,6 +281,22 @@ describe('recurring series', () => {
     await expect(startApp({ connection: redis.url, prefix }, [BadSeries])).rejects.toThrow(
       /BadSeries\.run.*"every" must be a positive integer/,
     );
+    @Injectable()
+    class NamelessSeries {
+      @Recurring('', { every: 1_000 })
+      run(): void {}
+    }
+    await expect(startApp({ connection: redis.url, prefix }, [NamelessSeries])).rejects.toThrow(
+      /key of NamelessSeries\.run must be a non-empty string/,
+    );
+    @Injectable()
+    class BadZone {
+      @Recurring('zoned', { cron: '0 2 * * *', tz: 'Europe/Atlantis' })
+      run(): void {}
+    }
+    await expect(startApp({ connection: redis.url, prefix }, [BadZone])).rejects.toThrow(
+      UnknownTimeZoneError,
+    );
     app = await startApp({ connection: redis.url, prefix });
     await expect(app.tasks.stats()).resolves.toMatchObject({ pending: 0 });
   });
