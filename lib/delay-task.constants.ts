@@ -52,3 +52,6 @@ export const HEARTBEATS_BEFORE_GONE = 3;
  * from the start of the due index (the oldest), split evenly over the shards.
  */
 export const UNHANDLED_SAMPLE_SIZE = 1_000;
+
+/** Metadata key under which `@Recurring` stores its array of series declarations. */
+export const RECURRING_METADATA = 'nestjs-delay-task:recurring';

@@ -24,6 +24,9 @@ import { TaskEventDispatcher } from './lifecycle/task-event-dispatcher';
 import { TaskLifecycleStream } from './lifecycle/task-lifecycle-stream';
 import { InstanceIdentity } from './instances/instance-identity';
 import { RedisClock } from './scheduler/redis-clock';
+import { RecurringExplorer } from './recurring/recurring.explorer';
+import { RecurringSeries } from './recurring/recurring-series';
+import { SeriesStore } from './recurring/series-store';
 import { OverdueInspector } from './stats/overdue-inspector';
 import { LatenessHistogram } from './telemetry/lateness-histogram';
 import {
@@ -80,6 +83,17 @@ import {
         new OverdueInspector(connection.client, store.keys),
       inject: [RedisConnection, TaskStore],
     },
+    {
+      provide: SeriesStore,
+      useFactory: (connection: RedisConnection, store: TaskStore) => {
+        const scripts = new ScriptLibrary();
+        scripts.install(connection.client);
+        return new SeriesStore(connection.client, scripts, store.keys);
+      },
+      inject: [RedisConnection, TaskStore],
+    },
+    RecurringSeries,
+    RecurringExplorer,
     { provide: RedisClock, useFactory: () => new RedisClock() },
     { provide: InstanceIdentity, useFactory: () => new InstanceIdentity() },
     { provide: LatenessHistogram, useFactory: () => new LatenessHistogram() },

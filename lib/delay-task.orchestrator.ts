@@ -22,6 +22,10 @@ import { checkEvictionPolicy } from './redis/eviction-policy';
 import { isPermissionDenied } from './redis/permission-denied';
 import { RedisConnection } from './redis/redis-connection';
 import { Subscriptions } from './redis/subscriptions.interface';
+import { RecurringExplorer } from './recurring/recurring.explorer';
+import { RecurringSeries } from './recurring/recurring-series';
+import { SeriesOccurrences } from './recurring/series-occurrences';
+import { SeriesStore } from './recurring/series-store';
 import { TaskStore } from './store/task-store';
 import { EventRouter } from './routing/event-router';
 import { AckBatcher } from './scheduler/ack-batcher';
@@ -65,6 +69,9 @@ export class DelayTaskOrchestrator
     private readonly lifecycle: TaskLifecycleStream,
     private readonly listeners: TaskEventDispatcher,
     private readonly identity: InstanceIdentity,
+    private readonly recurringExplorer: RecurringExplorer,
+    private readonly recurring: RecurringSeries,
+    private readonly seriesStore: SeriesStore,
   ) {}
 
   /** The subscriber of plain expired keys, for health checks; `'off'` when the module does not listen for them. */
@@ -113,9 +120,14 @@ export class DelayTaskOrchestrator
   }
 
   private async start(): Promise<void> {
+    // Every @Recurring is validated before anything is written, then declared (idempotent).
+    const series = await Promise.all(
+      this.recurringExplorer.explore().map((found) => this.recurring.prepareDeclared(found)),
+    );
     this.explorer.explore();
     this.listeners.start();
     await this.connection.ready();
+    for (const declaration of series) await this.recurring.write(declaration);
     await checkEvictionPolicy(this.connection.servers(), this.logger);
     // Every instance announces itself, one that only schedules too (with no patterns).
     this.heartbeat = new InstanceHeartbeat(this.directory, this.clock, {
@@ -159,6 +171,7 @@ export class DelayTaskOrchestrator
       this.registry,
       this.lifecycle,
       { db: this.connection.db, maxAttempts: options.maxAttempts, backoff: options.backoff },
+      new SeriesOccurrences(this.seriesStore, this.clock, this.leases),
     );
     const scheduler = new DueTaskScheduler(this.store, runner, this.clock, this.deliveries, {
       patterns: this.registry.patterns(),

@@ -11,6 +11,7 @@ import {
   ScheduleManyItem,
   ScheduleOptions,
 } from './interfaces/schedule-options.interface';
+import { RepeatOptions, RepeatRule } from './interfaces/repeat-options.interface';
 import {
   DeadLetterPage,
   DeadLetterQuery,
@@ -22,6 +23,7 @@ import {
 import { encodeListCursor } from './store/list-cursor';
 import { TaskLifecycleEvent } from './interfaces/task-lifecycle-event.interface';
 import { TaskLifecycleStream } from './lifecycle/task-lifecycle-stream';
+import { RecurringSeries, seriesInfoOf } from './recurring/recurring-series';
 import { OverdueInspector } from './stats/overdue-inspector';
 import { unhandledTasks } from './stats/unhandled-tasks';
 import { PreparedTask, TaskStore } from './store/task-store';
@@ -55,6 +57,7 @@ export class DelayTaskService {
     private readonly lifecycle: TaskLifecycleStream,
     private readonly directory: InstanceDirectory,
     private readonly overdue: OverdueInspector,
+    private readonly recurring: RecurringSeries,
   ) {}
 
   /** Every event this instance routes: plain expired keys and each delivery of a scheduled task. */
@@ -125,9 +128,37 @@ export class DelayTaskService {
     return tasks.map((task, index) => ({ key: task.key, dueAt: dues[index] }));
   }
 
-  /** Cancels a pending task. `false` if it was not pending (unknown, in flight or dead-lettered). */
+  /**
+   * Starts a recurring series under `key`, or updates the one there: one
+   * occurrence pending at a time, each run on exactly one instance
+   * (`event.recurring === true`, `event.dueAt` its time). Declaring is
+   * idempotent: an existing series keeps its next occurrence's time, and a
+   * changed rule applies from the occurrence after it. Resolves with the next
+   * occurrence. `cancel(key)` ends the series.
+   *
+   * @example
+   * ```ts
+   * await tasks.repeat('report:daily', { team: 'ops' }, { cron: '0 2 * * *', tz: 'Europe/Berlin' });
+   * await tasks.repeat('cache:refresh', undefined, { every: 60_000 }, { missed: 'skip' });
+   * ```
+   */
+  async repeat<T = unknown>(
+    key: string,
+    payload: T,
+    rule: RepeatRule,
+    options: RepeatOptions = {},
+  ): Promise<ScheduledTaskRef> {
+    return this.recurring.write(await this.recurring.prepare(key, payload, rule, options));
+  }
+
+  /**
+   * Cancels a pending task, or ends a recurring series (pending or running: a
+   * running occurrence finishes, and none follows it). `false` if there was
+   * neither (unknown, a one-off task in flight, or dead-lettered).
+   */
   async cancel(key: string): Promise<boolean> {
-    const cancelled = await this.store.cancel(validateKey(key));
+    const cancelled =
+      (await this.store.cancel(validateKey(key))) || (await this.recurring.end(key));
     if (cancelled && this.lifecycle.observed) {
       this.lifecycle.emit({ type: 'cancelled', key, attempt: 0 });
     }
@@ -161,6 +192,8 @@ export class DelayTaskService {
       state: stored.state,
     };
     if (stored.runAt !== undefined) info.runAt = stored.runAt;
+    const series = seriesInfoOf(stored.record.extensions);
+    if (series) info.series = series;
     return info;
   }
 
@@ -227,6 +260,8 @@ export class DelayTaskService {
           attempt: entry.state.attempt,
           state: page.state,
         };
+        const series = seriesInfoOf(entry.record.extensions);
+        if (series) info.series = series;
         if (page.state === 'pending') {
           info.runAt = Number(entry.score);
         } else {

@@ -110,6 +110,7 @@ const TASK_EVENT_TYPES: Record<TaskLifecycleEventType, true> = {
   dead: true,
   recovered: true,
   cancelled: true,
+  skipped: true,
 };
 
 function isTaskEventType(type: unknown): type is TaskLifecycleEventType {

@@ -8,3 +8,7 @@ export * from './invalid-options.error';
 export * from './redis-connection.error';
 export * from './replication-timeout.error';
 export * from './redis-permission.error';
+export * from './invalid-cron-expression.error';
+export * from './unknown-time-zone.error';
+export * from './invalid-interval.error';
+export * from './cron-parser-missing.error';

@@ -28,4 +28,6 @@ export interface ExpiredKeyEvent<T = unknown> {
   readonly source: ExpiredKeySource;
   /** The Redis logical database the event belongs to. */
   readonly db: number;
+  /** `true` for an occurrence of a recurring series (`repeat`, `@Recurring`); absent otherwise. */
+  readonly recurring?: true;
 }

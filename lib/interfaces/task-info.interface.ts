@@ -1,3 +1,5 @@
+import { SeriesInfo } from './repeat-options.interface';
+
 /** A pending or in-flight task, as returned by `DelayTaskService.get`. */
 export interface TaskInfo<T = unknown> {
   key: string;
@@ -22,6 +24,12 @@ export interface TaskInfo<T = unknown> {
   leaseExpiresAt?: number;
   /** Active only (from `list`): id of the instance running it, as `instances()` lists it. */
   owner?: string;
+  /**
+   * An occurrence of a recurring series: its rule. Pending, `dueAt` is the
+   * next occurrence; active, the running one (its successor is written when
+   * it ends).
+   */
+  series?: SeriesInfo;
 }
 
 /** Options of `DelayTaskService.list`. */

@@ -8,10 +8,14 @@
  * - `'started'`: a delivery began (its handlers are about to run);
  * - `'completed'`: every handler of the delivery resolved (the acknowledgement
  *   follows, batched);
- * - `'failed'`: a handler threw or rejected; `'retrying'` or `'dead'` follows
+ * - `'failed'`: a handler threw or rejected; `'retrying'` or `'dead'` (a series occurrence: `'skipped'`) follows
  *   once Redis has recorded which;
  * - `'retrying'`: the task is pending again, due after its backoff;
- * - `'dead'`: it used up its attempts and moved to the dead letters.
+ * - `'dead'`: it used up its attempts and moved to the dead letters;
+ * - `'skipped'`: an occurrence of a recurring series was passed over or given
+ *   up, and the series moved on to its next occurrence: it was stale (the
+ *   next one was due already), or it failed with no retry left before the
+ *   next occurrence (then it carries the error; `'failed'` came first).
  *
  * One task's events come in this order, with one exception: `'scheduled'` is
  * emitted once `schedule` has Redis' reply, so a task due at once may be
@@ -25,7 +29,8 @@ export type TaskLifecycleEventType =
   | 'retrying'
   | 'dead'
   | 'recovered'
-  | 'cancelled';
+  | 'cancelled'
+  | 'skipped';
 
 /** One step in a scheduled task's life, as this instance saw it (`DelayTaskService.events$`, `@OnTaskEvent`). */
 export interface TaskLifecycleEvent {
@@ -46,7 +51,7 @@ export interface TaskLifecycleEvent {
    * `'dead'`, the failing handler's. Absent for `'scheduled'` and `'cancelled'`.
    */
   readonly pattern?: string;
-  /** `'failed'` and `'dead'`: the message of the handler's error. */
+  /** `'failed'`, `'dead'` and a given-up `'skipped'`: the message of the handler's error. */
   readonly error?: string;
   /**
    * The due time the task was scheduled for, epoch ms on the Redis server's

@@ -5,6 +5,8 @@ import { BackoffOption } from '../interfaces/backoff.interface';
 import { ExpiredKeyEvent, ExpiredKeySource } from '../interfaces/expired-key-event.interface';
 import { TaskLifecycleEventType } from '../interfaces/task-lifecycle-event.interface';
 import { TaskLifecycleStream } from '../lifecycle/task-lifecycle-stream';
+import { SeriesOccurrences } from '../recurring/series-occurrences';
+import { SeriesRule } from '../recurring/series-rule';
 import { ClaimedTask, TaskStore } from '../store/task-store';
 import { decodePayload } from '../store/task-record';
 import { EventRouter } from '../routing/event-router';
@@ -42,10 +44,19 @@ export class TaskRunner {
     private readonly registry: HandlerRegistry,
     private readonly lifecycle: TaskLifecycleStream,
     private readonly settings: TaskRunnerSettings,
+    private readonly series: SeriesOccurrences,
   ) {}
 
   async run(task: ClaimedTask, source: ExpiredKeySource): Promise<void> {
     this.leases.hold(task);
+    // Most tasks are one-off: they pay no await for the series check.
+    const rule =
+      task.record.extensions.series === undefined ? undefined : await this.seriesRule(task);
+    if (rule === null) return;
+    if (rule && (await this.series.passOver(task, rule, this.maxAttemptsOf(task)))) {
+      this.announce('skipped', task);
+      return;
+    }
     if (task.recovered) this.announce('recovered', task);
     this.announce('started', task);
     let done = task.done;
@@ -60,12 +71,14 @@ export class TaskRunner {
         attempt: task.attempt,
         source: task.recovered ? 'recovery' : source,
         db: this.settings.db,
+        ...(rule && { recurring: true }),
       };
       const outcome = await this.router.routeScheduled(event, task.done);
       done = outcome.done;
       const [first] = outcome.failures;
       if (!first) {
-        this.acks.add(task);
+        if (rule) await this.series.advance(task, rule);
+        else this.acks.add(task);
         this.announce('completed', task);
         return;
       }
@@ -73,19 +86,45 @@ export class TaskRunner {
     } catch (error) {
       failure = { error };
     }
-    await this.recordFailure(task, done, failure);
+    await this.recordFailure(task, done, failure, rule);
+  }
+
+  /** A series occurrence's rule; undefined for a one-off task; null when it cannot be read here (left to its lease). */
+  private async seriesRule(task: ClaimedTask): Promise<SeriesRule | undefined | null> {
+    try {
+      return await this.series.ruleOf(task);
+    } catch (error) {
+      this.leases.release(task);
+      this.logger.warn(
+        `Cannot run series "${task.key}" on this instance, left for another after its lease: ${errorMessage(error)}`,
+      );
+      return null;
+    }
+  }
+
+  private maxAttemptsOf(task: ClaimedTask): number {
+    return task.record.maxAttempts ?? this.settings.maxAttempts;
   }
 
   private async recordFailure(
     task: ClaimedTask,
     done: readonly string[],
     failure: Failure,
+    rule?: SeriesRule,
   ): Promise<void> {
-    const maxAttempts = task.record.maxAttempts ?? this.settings.maxAttempts;
-    const action = task.attempt >= maxAttempts ? 'dead' : 'retry';
+    const action = task.attempt >= this.maxAttemptsOf(task) ? 'dead' : 'retry';
     const retryDelayMs = backoffDelay(task.record.backoff ?? this.settings.backoff, task.attempt);
     const error = errorMessage(failure.error);
     this.announce('failed', task, { error, pattern: failure.pattern });
+    // A series' occurrence is never dead-lettered (that would end the series): it is given up.
+    if (rule && !this.series.retryFits(task, rule, action === 'dead', retryDelayMs)) {
+      this.logger.warn(
+        `Occurrence of series "${task.key}" failed ${task.attempt} time(s) and is given up; the series goes on.`,
+      );
+      await this.series.advance(task, rule);
+      this.announce('skipped', task, { error, pattern: failure.pattern });
+      return;
+    }
     try {
       await this.store.fail(task, { action, retryDelayMs, done, error });
       if (action === 'dead') {

@@ -18,6 +18,9 @@ const SCRIPTS = {
   'cancel-matching': 3,
   advance: 2,
   'run-now': 2,
+  'series-declare': 6,
+  'series-advance': 5,
+  'series-end': 4,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -10,8 +10,13 @@ import { validateKey } from '../validation/task-input.validation';
 
 /** How one delivery that `fire` ran ended. */
 export interface FireOutcome {
-  /** `'failed'`: a handler failed and the task is pending again for a retry; `'dead'`: it was dead-lettered. */
-  outcome: 'completed' | 'failed' | 'dead';
+  /**
+   * `'failed'`: a handler failed and the task is pending again for a retry;
+   * `'dead'`: it was dead-lettered; `'skipped'`: a recurring series'
+   * occurrence was given up (no retry before the next occurrence) and the
+   * series moved on.
+   */
+  outcome: 'completed' | 'failed' | 'dead' | 'skipped';
   /** The failing handler's error message. */
   error?: string;
 }
@@ -103,13 +108,20 @@ export class DelayTaskTestClock {
 
 /** Events that end a delivery: it completed, or its failure is recorded. */
 function isEnd(event: TaskLifecycleEvent): boolean {
-  return event.type === 'completed' || event.type === 'retrying' || event.type === 'dead';
+  return (
+    event.type === 'completed' ||
+    event.type === 'retrying' ||
+    event.type === 'dead' ||
+    event.type === 'skipped'
+  );
 }
 
 /** The outcome an ending event says, with the error of the failure before it (`'retrying'` carries none). */
 function toOutcome(event: TaskLifecycleEvent, failure: string | undefined): FireOutcome {
   if (event.type === 'completed') return { outcome: 'completed' };
-  const outcome: FireOutcome = { outcome: event.type === 'dead' ? 'dead' : 'failed' };
+  const outcome: FireOutcome = {
+    outcome: event.type === 'dead' || event.type === 'skipped' ? event.type : 'failed',
+  };
   const error = event.error ?? failure;
   if (error !== undefined) outcome.error = error;
   return outcome;

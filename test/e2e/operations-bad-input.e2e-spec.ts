@@ -47,7 +47,7 @@ describe('bad input of the operations surface', () => {
         undefined,
         InvalidOptionsError,
         `@OnTaskEvent on BadListener.onEvent: the event type must be one of 'scheduled', 'started', ` +
-          `'completed', 'failed', 'retrying', 'dead', 'recovered', 'cancelled'; got "finished".`,
+          `'completed', 'failed', 'retrying', 'dead', 'recovered', 'cancelled', 'skipped'; got "finished".`,
       ],
       [
         'a type that is not a string',
@@ -55,7 +55,7 @@ describe('bad input of the operations surface', () => {
         undefined,
         InvalidOptionsError,
         `@OnTaskEvent on BadListener.onEvent: the event type must be one of 'scheduled', 'started', ` +
-          `'completed', 'failed', 'retrying', 'dead', 'recovered', 'cancelled'; got number 42.`,
+          `'completed', 'failed', 'retrying', 'dead', 'recovered', 'cancelled', 'skipped'; got number 42.`,
       ],
       [
         'a pattern that is not a string',

@@ -10,6 +10,8 @@
  *   (resolve after a random ms in that range, a new one per delivery); the
  *   parent may change it at run time with `{ type: 'mode', mode }`
  * - `DT_OPTIONS`: JSON merged over the module options below
+ * - `RECURRING`: JSON `{ key, options }`: also a `@Recurring(key, options)`
+ *   handler, reporting like the other one (declared at bootstrap)
  *
  * Messages to the parent: `ready`, `handled` (a handler started, with the
  * event's timing), `completed` (a handler resolved), `closing`/`closed` (around
@@ -18,7 +20,14 @@
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DelayTaskModule, DelayTaskModuleOptions, ExpiredKeyEvent, OnKeyExpired } from '../../lib';
+import {
+  DelayTaskModule,
+  DelayTaskModuleOptions,
+  ExpiredKeyEvent,
+  OnKeyExpired,
+  Recurring,
+  RecurringOptions,
+} from '../../lib';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -45,23 +54,41 @@ function behave(): Promise<void> {
   return Promise.resolve();
 }
 
+/** Reports a delivery to the parent, behaves as the mode says, reports its end. */
+async function report(event: ExpiredKeyEvent): Promise<void> {
+  const fields = {
+    key: event.key,
+    attempt: event.attempt,
+    dueAt: event.dueAt,
+    firedAt: event.firedAt,
+    source: event.source,
+    scheduled: event.scheduled,
+    recurring: event.recurring === true,
+    pid: process.pid,
+  };
+  // Date.now() here is this process' clock, skewed when clock-skew.ts is preloaded.
+  send({ type: 'handled', ...fields, localNow: Date.now() });
+  await behave();
+  send({ type: 'completed', ...fields, localNow: Date.now() });
+}
+
 @Injectable()
 class ReportingHandler {
   @OnKeyExpired(required('PATTERN'))
-  async handle(event: ExpiredKeyEvent): Promise<void> {
-    const report = {
-      key: event.key,
-      attempt: event.attempt,
-      dueAt: event.dueAt,
-      firedAt: event.firedAt,
-      source: event.source,
-      scheduled: event.scheduled,
-      pid: process.pid,
-    };
-    // Date.now() here is this process' clock, skewed when clock-skew.ts is preloaded.
-    send({ type: 'handled', ...report, localNow: Date.now() });
-    await behave();
-    send({ type: 'completed', ...report, localNow: Date.now() });
+  handle(event: ExpiredKeyEvent): Promise<void> {
+    return report(event);
+  }
+}
+
+const recurring = process.env.RECURRING
+  ? (JSON.parse(process.env.RECURRING) as { key: string; options: RecurringOptions })
+  : undefined;
+
+@Injectable()
+class RecurringHandler {
+  @Recurring(recurring?.key ?? 'unused', recurring?.options ?? { every: 1 })
+  handle(event: ExpiredKeyEvent): Promise<void> {
+    return report(event);
   }
 }
 
@@ -74,7 +101,10 @@ async function main(): Promise<void> {
     ...overrides,
   };
 
-  @Module({ imports: [DelayTaskModule.forRoot(options)], providers: [ReportingHandler] })
+  @Module({
+    imports: [DelayTaskModule.forRoot(options)],
+    providers: recurring ? [ReportingHandler, RecurringHandler] : [ReportingHandler],
+  })
   class WorkerModule {}
 
   const app = await NestFactory.createApplicationContext(WorkerModule, {

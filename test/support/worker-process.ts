@@ -51,6 +51,8 @@ export interface HandlerReport {
   firedAt: number;
   source: ExpiredKeySource;
   scheduled: boolean;
+  /** An occurrence of a recurring series. */
+  recurring: boolean;
   pid: number;
   /** The child's `Date.now()` when it sent the report (skewed when the child's clock is). */
   localNow: number;

@@ -3,6 +3,9 @@
   each is claimable again now (its record keeps the due time it was scheduled
   for), flagged so its next delivery reports source "recovery"; one that has used up its attempts is dead-lettered instead, so a
   task that always kills its process ends there rather than looping.
+  A recurring series' occurrence is never dead-lettered here (that would end
+  the series): it is taken over, and the runner gives it up and moves the
+  series on once it has used up its attempts.
 
   KEYS[1] due     zset  key -> moment the task becomes claimable
   KEYS[2] tasks   hash  key -> record
@@ -17,7 +20,7 @@
 
   Returns: { taken over, dead-lettered }
 ]]
--- @include clock, wake, record, chunks, due-index
+-- @include clock, wake, record, chunks, due-index, series
 
 local now = redisNowMs()
 local expired = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
@@ -33,7 +36,7 @@ for i, key in ipairs(expired) do
   local attempt, _, _, done = parseState(states[i])
   if not record then
     redis.call('HDEL', KEYS[3], key)
-  elseif attempt >= recordMaxAttempts(record, tonumber(ARGV[2])) then
+  elseif attempt >= recordMaxAttempts(record, tonumber(ARGV[2])) and not seriesOf(record) then
     redis.call('HSET', KEYS[5], key, now .. '|' .. attempt .. '|' .. ARGV[3] .. '\n' .. record)
     redis.call('HDEL', KEYS[2], key)
     redis.call('HDEL', KEYS[3], key)
