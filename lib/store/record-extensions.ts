@@ -4,10 +4,11 @@
  * byte-for-byte the 0.2 layout and pays nothing for features it does not use.
  *
  * Layout: `"~<length>~<entries>"` right before the payload JSON, where entries
- * are `"<tag><value>"` joined by newlines and `<length>` is their length in
- * UTF-16 units. Only Node reads them; the Lua scripts treat them as part of
- * the payload field they never decode. JSON text never starts with `~`, so
- * the marker cannot be mistaken for a payload.
+ * are `"<tag><value>"` joined by newlines and `<length>` is their length.
+ * Values are printable ASCII (trace context and series rules are), so that
+ * length counts the same in JavaScript and in Lua, where the scripts read the
+ * series tag (`scripts/includes/series.lua`). JSON text never starts with `~`,
+ * so the marker cannot be mistaken for a payload.
  */
 
 /** Extensions by name; each maps to the one-letter tag it is stored under. */
@@ -25,6 +26,7 @@ const NAMES: ReadonlyMap<string, ExtensionName> = new Map(
   (Object.keys(TAGS) as ExtensionName[]).map((name) => [TAGS[name], name]),
 );
 const MARKER = '~';
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 /** Encodes extensions as the prefix of the payload field; '' when there are none. */
 export function encodeExtensions(extensions: RecordExtensions | undefined): string {
@@ -33,7 +35,9 @@ export function encodeExtensions(extensions: RecordExtensions | undefined): stri
   for (const name of Object.keys(TAGS) as ExtensionName[]) {
     const value = extensions[name];
     if (value === undefined) continue;
-    if (value.includes('\n')) throw new Error(`Record extension "${name}" may not hold a newline.`);
+    if (!PRINTABLE_ASCII.test(value)) {
+      throw new Error(`Record extension "${name}" must be printable ASCII.`);
+    }
     entries.push(TAGS[name] + value);
   }
   if (entries.length === 0) return '';
