@@ -24,6 +24,7 @@ import { TaskEventDispatcher } from './lifecycle/task-event-dispatcher';
 import { TaskLifecycleStream } from './lifecycle/task-lifecycle-stream';
 import { InstanceIdentity } from './instances/instance-identity';
 import { RedisClock } from './scheduler/redis-clock';
+import { DueTimeline } from './stats/due-timeline';
 import { OverdueInspector } from './stats/overdue-inspector';
 import { LatenessHistogram } from './telemetry/lateness-histogram';
 import {
@@ -80,6 +81,12 @@ import {
         new OverdueInspector(connection.client, store.keys),
       inject: [RedisConnection, TaskStore],
     },
+    {
+      provide: DueTimeline,
+      useFactory: (connection: RedisConnection, store: TaskStore) =>
+        new DueTimeline(connection.client, store.keys),
+      inject: [RedisConnection, TaskStore],
+    },
     { provide: RedisClock, useFactory: () => new RedisClock() },
     { provide: InstanceIdentity, useFactory: () => new InstanceIdentity() },
     { provide: LatenessHistogram, useFactory: () => new LatenessHistogram() },
@@ -94,9 +101,9 @@ import {
     DelayTaskService,
     DelayTaskHealth,
   ],
-  // DelayTaskHealth and LatenessHistogram are for the subpath entry points (terminus, dashboard,
-  // metrics exporters): exported to their providers, not from the package root.
-  exports: [DelayTaskService, DelayTaskHealth, LatenessHistogram],
+  // DelayTaskHealth, LatenessHistogram and DueTimeline are for the subpath entry points (terminus,
+  // dashboard, metrics exporters): exported to their providers, not from the package root.
+  exports: [DelayTaskService, DelayTaskHealth, LatenessHistogram, DueTimeline],
 })
 export class DelayTaskModule extends DelayTaskConfigurableModule {}
 

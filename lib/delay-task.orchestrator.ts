@@ -14,6 +14,7 @@ import { InvalidOptionsError } from './errors/invalid-options.error';
 import { RedisPermissionError } from './errors/redis-permission.error';
 import { InstanceDirectory } from './instances/instance-directory';
 import { InstanceHeartbeat } from './instances/instance-heartbeat';
+import { LatenessHistogram } from './telemetry/lateness-histogram';
 import { InstanceIdentity } from './instances/instance-identity';
 import { KeyspaceListener, KeyspaceSubscriberStatus } from './keyspace/keyspace-listener';
 import { TaskEventDispatcher } from './lifecycle/task-event-dispatcher';
@@ -65,6 +66,7 @@ export class DelayTaskOrchestrator
     private readonly lifecycle: TaskLifecycleStream,
     private readonly listeners: TaskEventDispatcher,
     private readonly identity: InstanceIdentity,
+    private readonly lateness: LatenessHistogram,
   ) {}
 
   /** The subscriber of plain expired keys, for health checks; `'off'` when the module does not listen for them. */
@@ -124,6 +126,7 @@ export class DelayTaskOrchestrator
       concurrency: this.options.concurrency,
       intervalMs: this.options.heartbeatIntervalMs,
       inFlight: () => this.deliveries.size,
+      lateness: () => this.lateness.snapshot(),
     });
     await this.heartbeat.start();
     const runsHandlers = this.registry.size > 0;

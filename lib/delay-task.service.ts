@@ -149,6 +149,15 @@ export class DelayTaskService {
     return this.store.reschedule(key, validateShift(deltaMs, key));
   }
 
+  /**
+   * Makes a pending task claimable now, keeping its due time (its handler
+   * still sees the `dueAt` it was scheduled for); when it became claimable,
+   * or `null` if it is not pending.
+   */
+  async runNow(key: string): Promise<number | null> {
+    return this.store.runNow(validateKey(key));
+  }
+
   /** A pending or in-flight task, or `null`. */
   async get<T = unknown>(key: string): Promise<TaskInfo<T> | null> {
     const stored = await this.store.get(validateKey(key));
@@ -161,6 +170,7 @@ export class DelayTaskService {
       state: stored.state,
     };
     if (stored.runAt !== undefined) info.runAt = stored.runAt;
+    if (stored.record.extensions.trace) info.trace = stored.record.extensions.trace;
     return info;
   }
 
@@ -227,6 +237,7 @@ export class DelayTaskService {
           attempt: entry.state.attempt,
           state: page.state,
         };
+        if (entry.record.extensions.trace) info.trace = entry.record.extensions.trace;
         if (page.state === 'pending') {
           info.runAt = Number(entry.score);
         } else {

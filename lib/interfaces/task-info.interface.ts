@@ -22,6 +22,11 @@ export interface TaskInfo<T = unknown> {
   leaseExpiresAt?: number;
   /** Active only (from `list`): id of the instance running it, as `instances()` lists it. */
   owner?: string;
+  /**
+   * W3C trace context of the span that scheduled it (`traceparent`, then
+   * `tracestate` after a space), when tracing stored one.
+   */
+  trace?: string;
 }
 
 /** Options of `DelayTaskService.list`. */
