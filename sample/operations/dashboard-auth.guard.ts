@@ -32,7 +32,9 @@ export class DashboardBasicAuthGuard implements CanActivate {
     http
       .getResponse<{ setHeader(name: string, value: string): void }>()
       .setHeader('WWW-Authenticate', 'Basic realm="delay-tasks", charset="UTF-8"');
-    throw new UnauthorizedException('The dashboard needs the user and password it was started with.');
+    throw new UnauthorizedException(
+      'The dashboard needs the user and password it was started with.',
+    );
   }
 }
 
