@@ -21,6 +21,8 @@
     'owner',
     'trace',
   ]);
+  /** Fields of a dead letter the detail shows by name. */
+  const DEAD_FIELDS = new Set(['failedAt', 'error']);
   const $ = (selector, root) => (root || document).querySelector(selector);
 
   /** Redis' clock minus this browser's, from the last overview: due times are on Redis' clock. */
@@ -114,7 +116,14 @@
     return abs + ' ms';
   }
 
-  const seconds = (s) => (s < 1 ? Math.round(s * 1000) + ' ms' : duration(s * 1000));
+  const seconds = (s) => (s < 1 ? Number((s * 1000).toFixed(1)) + ' ms' : duration(s * 1000));
+
+  /** A bucket bound as a short axis label: 2.5ms, 10s, 5m, 1h. */
+  function shortBound(s) {
+    if (s < 1) return Number((s * 1000).toFixed(1)) + 'ms';
+    if (s < 60) return s + 's';
+    return s < 3600 ? s / 60 + 'm' : s / 3600 + 'h';
+  }
   const clock = (epochMs) => new Date(epochMs - clockOffsetMs).toLocaleString();
 
   function relative(epochMs) {
@@ -122,10 +131,11 @@
     return delta >= 0 ? 'in ' + duration(delta) : duration(delta) + ' ago';
   }
 
-  function when(epochMs) {
+  /** A moment, relative to now; a due time that has passed is marked late. */
+  function when(epochMs, isDue) {
     return el(
       'time',
-      { title: clock(epochMs), className: epochMs < now() ? 'late' : '' },
+      { title: clock(epochMs), className: isDue && epochMs < now() ? 'late' : '' },
       relative(epochMs),
     );
   }
@@ -172,14 +182,14 @@
       const value = counts.buckets[index] - previous;
       previous = counts.buckets[index];
       return {
-        label: '≤' + seconds(bound),
+        label: shortBound(bound),
         value,
         title: value + ' deliveries ≤ ' + seconds(bound) + ' late',
       };
     });
     const beyond = counts.count - previous;
     items.push({
-      label: '>' + seconds(bounds[bounds.length - 1]),
+      label: '>' + shortBound(bounds[bounds.length - 1]),
       value: beyond,
       title: beyond + ' deliveries later',
     });
@@ -402,8 +412,8 @@
       'tr',
       { 'data-key': task.key },
       keyCell(task),
-      el('td', {}, when(task.dueAt)),
-      el('td', {}, task.runAt !== task.dueAt ? when(task.runAt) : ''),
+      el('td', {}, when(task.dueAt, true)),
+      el('td', {}, task.runAt !== task.dueAt ? when(task.runAt, true) : ''),
       el('td', {}, String(task.attempt)),
       el('td', {}, extraFields(task)),
       el(
@@ -447,7 +457,7 @@
       'tr',
       { 'data-key': task.key },
       keyCell(task),
-      el('td', {}, when(task.dueAt)),
+      el('td', {}, when(task.dueAt, true)),
       el('td', {}, String(task.attempt)),
       el('td', { className: 'key' }, task.owner || ''),
       el('td', {}, task.leaseExpiresAt ? when(task.leaseExpiresAt) : ''),
@@ -464,15 +474,18 @@
     $('#detail-key').textContent = task.key;
     const fields = [
       ['State', task.state],
-      ['Due', clock(task.dueAt) + ' (' + relative(task.dueAt) + ')'],
+      task.state === 'dead'
+        ? ['Dead-lettered', clock(task.failedAt) + ' (' + relative(task.failedAt) + ')']
+        : ['Due', clock(task.dueAt) + ' (' + relative(task.dueAt) + ')'],
       ['Attempts so far', String(task.attempt)],
     ];
+    if (task.error) fields.push(['Last error', task.error]);
     if (task.runAt !== undefined && task.runAt !== task.dueAt)
       fields.push(['Next delivery', clock(task.runAt)]);
     if (task.owner) fields.push(['Lease owner', task.owner]);
     if (task.leaseExpiresAt) fields.push(['Lease expires', clock(task.leaseExpiresAt)]);
     Object.keys(task)
-      .filter((name) => !KNOWN_FIELDS.has(name))
+      .filter((name) => !KNOWN_FIELDS.has(name) && !DEAD_FIELDS.has(name))
       .forEach((name) => fields.push([name, JSON.stringify(task[name])]));
     const rows = fields.map(([name, value]) => [el('dt', {}, name), el('dd', {}, value)]);
     if (task.trace) {
@@ -655,7 +668,7 @@
       payload: letter.payload,
       state: 'dead',
       attempt: letter.attempt,
-      dueAt: letter.failedAt,
+      failedAt: letter.failedAt,
       error: letter.error,
     });
   }
