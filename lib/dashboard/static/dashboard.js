@@ -360,17 +360,23 @@
       );
     }
 
-    form.addEventListener('submit', (event) => {
-      event.preventDefault();
+    /** The form's filter as query values (its date inputs are in the browser's time zone). */
+    function readFilter() {
       const values = new FormData(form);
       const moment = (name) =>
         values.get(name) ? new Date(String(values.get(name))).getTime() : undefined;
-      list.filter = {
+      return {
         pattern: String(values.get('pattern') || ''),
         from: moment('from'),
         to: moment('to'),
         limit: String(values.get('limit') || ''),
       };
+    }
+    list.filter = readFilter();
+
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      list.filter = readFilter();
       list.cursors = [];
       list.cursor = undefined;
       void load();
