@@ -40,6 +40,16 @@ class DenyMarkedRequests implements CanActivate {
   }
 }
 
+/** A guard class for one mount only: asks for `x-staff`. */
+@Injectable()
+class StaffOnly implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    return Boolean(
+      context.switchToHttp().getRequest<{ headers: Record<string, string> }>().headers['x-staff'],
+    );
+  }
+}
+
 describe('dashboard API (e2e)', () => {
   let redis: RedisServer;
   let prefix: string;
@@ -221,6 +231,43 @@ describe('dashboard API (e2e)', () => {
     expect((await fetch(`${api}/tasks/x/run`, { method: 'POST', ...denied })).status).toBe(403);
     const unprefixed = page.replace('/admin/', '/');
     expect((await fetch(unprefixed)).status).toBe(404);
+  });
+
+  it('mounts twice in one app: read-only for everyone, writable behind a guard class of its own', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        DelayTaskModule.forRoot({ connection: redis.url, prefix, keyspaceEvents: false }),
+        DelayTaskDashboardModule.register({ path: 'tasks', readOnly: true }),
+        DelayTaskDashboardModule.register({ path: 'tasks-admin', guards: [StaffOnly] }),
+      ],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: new LogCapture() });
+    try {
+      await app.listen(0, '127.0.0.1');
+      const { port } = app.getHttpServer().address() as AddressInfo;
+      const base = `http://127.0.0.1:${port}`;
+      const tasks = app.get(DelayTaskService);
+      await tasks.schedule('idle:3', null, { delay: HOUR });
+      const cancel = (path: string, headers: Record<string, string> = {}) =>
+        fetch(`${base}/${path}/api/tasks/idle%3A3`, { method: 'DELETE', headers });
+
+      expect((await fetch(`${base}/tasks/api/stats`)).status).toBe(200);
+      expect((await cancel('tasks')).status).toBe(403);
+      expect((await fetch(`${base}/tasks-admin/api/stats`)).status).toBe(403);
+      expect((await cancel('tasks-admin')).status).toBe(403);
+      expect(await tasks.get('idle:3')).not.toBeNull();
+      expect((await cancel('tasks-admin', { 'x-staff': 'yes' })).status).toBe(200);
+      expect(await tasks.get('idle:3')).toBeNull();
+      // Each page knows its own mount.
+      expect(await (await fetch(`${base}/tasks`)).text()).toContain('data-read-only="true"');
+      const admin = await (
+        await fetch(`${base}/tasks-admin`, { headers: { 'x-staff': 'yes' } })
+      ).text();
+      expect(admin).toContain('data-base="/tasks-admin/"');
+      expect(admin).toContain('data-read-only="false"');
+    } finally {
+      await app.close();
+    }
   });
 
   it('refuses wrong options at register, with InvalidOptionsError', () => {
