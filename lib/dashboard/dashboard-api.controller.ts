@@ -82,7 +82,7 @@ export class DashboardApiController {
 
   @Delete('api/tasks/:key')
   async cancel(@Param('key') key: string): Promise<{ key: string; cancelled: true }> {
-    found((await this.tasks.cancel(key)) || null, key, 'pending');
+    if (!(await this.tasks.cancel(key))) throw notFound(key, 'pending');
     return { key, cancelled: true };
   }
 
@@ -113,13 +113,19 @@ export class DashboardApiController {
 
   @Delete('api/dead/:key')
   async discard(@Param('key') key: string): Promise<{ key: string; discarded: true }> {
-    found((await this.tasks.discard(key)) || null, key, 'dead-lettered');
+    if (!(await this.tasks.discard(key))) throw notFound(key, 'dead-lettered');
     return { key, discarded: true };
   }
 }
 
+type WantedState = 'pending' | 'dead-lettered';
+
 /** The service's answer, or 404 when it had no such task. */
-function found<T>(value: T | null, key: string, state: 'pending' | 'dead-lettered'): T {
-  if (value === null) throw new NotFoundException(`No ${state} task "${key}".`);
+function found<T>(value: T | null, key: string, state: WantedState): T {
+  if (value === null) throw notFound(key, state);
   return value;
+}
+
+function notFound(key: string, state: WantedState): NotFoundException {
+  return new NotFoundException(`No ${state} task "${key}".`);
 }

@@ -1,8 +1,11 @@
 import { InvalidOptionsError } from '../errors/invalid-options.error';
 import { DelayTaskDashboardOptions, ResolvedDashboardOptions } from './dashboard-options.interface';
 
-/** Route segments only: what a URL path may hold unencoded, no query, no fragment. */
-const PATH = /^[A-Za-z0-9._~!$&'()+,;=:@/-]+$/;
+/**
+ * Plain route segments: letters, digits and `._~-`, split by `/`. Nothing Nest
+ * would read as a parameter or wildcard (`:id`, `*`), no query, no fragment.
+ */
+const PATH = /^[A-Za-z0-9._~/-]+$/;
 
 /** Applies the dashboard's defaults and checks its options; throws `InvalidOptionsError`. */
 export function resolveDashboardOptions(
@@ -14,7 +17,7 @@ export function resolveDashboardOptions(
   const path = options.path ?? 'delay-tasks';
   if (typeof path !== 'string' || !PATH.test(path) || path.replace(/\//g, '') === '') {
     throw new InvalidOptionsError(
-      `DelayTaskDashboardModule: "path" must be a route such as 'delay-tasks' or 'admin/tasks', got ${JSON.stringify(path)}.`,
+      `DelayTaskDashboardModule: "path" must be a plain route such as 'delay-tasks' or 'admin/tasks' (letters, digits, . _ ~ - and /), got ${JSON.stringify(path)}.`,
     );
   }
   const readOnly = options.readOnly ?? false;

@@ -56,6 +56,7 @@ function mount<T>(
   guards: Array<CanActivate | Type<CanActivate>>,
 ): Type<T> {
   const mounted = class extends (base as Type<object>) {} as Type<T>;
+  // Nest names a controller by its class in its route log ("DashboardApiController {/delay-tasks}").
   Object.defineProperty(mounted, 'name', { value: base.name });
   Controller(path)(mounted);
   if (guards.length > 0) UseGuards(...guards)(mounted);

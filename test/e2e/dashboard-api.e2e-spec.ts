@@ -273,6 +273,9 @@ describe('dashboard API (e2e)', () => {
   it('refuses wrong options at register, with InvalidOptionsError', () => {
     expect(() => DelayTaskDashboardModule.register({ path: '' })).toThrow(InvalidOptionsError);
     expect(() => DelayTaskDashboardModule.register({ path: 'a?b' })).toThrow(InvalidOptionsError);
+    expect(() => DelayTaskDashboardModule.register({ path: 'tasks/:id' })).toThrow(
+      InvalidOptionsError,
+    );
     expect(() =>
       DelayTaskDashboardModule.register({ readOnly: 'yes' as unknown as boolean }),
     ).toThrow(InvalidOptionsError);
