@@ -237,7 +237,11 @@ describe('dashboard API (e2e)', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         DelayTaskModule.forRoot({ connection: redis.url, prefix, keyspaceEvents: false }),
-        DelayTaskDashboardModule.register({ path: 'tasks', readOnly: true }),
+        DelayTaskDashboardModule.register({
+          path: 'tasks',
+          readOnly: true,
+          traceUrl: 'https://traces.example/t/{traceId}?from=dashboard&"x"',
+        }),
         DelayTaskDashboardModule.register({ path: 'tasks-admin', guards: [StaffOnly] }),
       ],
     }).compile();
@@ -259,7 +263,11 @@ describe('dashboard API (e2e)', () => {
       expect((await cancel('tasks-admin', { 'x-staff': 'yes' })).status).toBe(200);
       expect(await tasks.get('idle:3')).toBeNull();
       // Each page knows its own mount.
-      expect(await (await fetch(`${base}/tasks`)).text()).toContain('data-read-only="true"');
+      const readOnlyPage = await (await fetch(`${base}/tasks`)).text();
+      expect(readOnlyPage).toContain('data-read-only="true"');
+      expect(readOnlyPage).toContain(
+        'data-trace-url="https://traces.example/t/{traceId}?from=dashboard&amp;&quot;x&quot;"',
+      );
       const admin = await (
         await fetch(`${base}/tasks-admin`, { headers: { 'x-staff': 'yes' } })
       ).text();

@@ -270,7 +270,7 @@ describe('dashboard in a browser (e2e)', () => {
     expect(after - before).toBeGreaterThan(HOUR - MINUTE);
   });
 
-  it('active and dead letters: lease owner and expiry; grouped by error, requeue one, discard in bulk', async () => {
+  it('active and dead letters: lease owner and expiry; grouped by error, requeue and discard, one and in bulk', async () => {
     const { tasks } = sample;
     await tasks.schedule('payment:slow', { slow: true }, { delay: 0 });
     await payments.forKey('payment:slow');
@@ -308,10 +308,23 @@ describe('dashboard in a browser (e2e)', () => {
     );
     await waitFor(async () => (await tasks.get('payment:1')) === null, 15_000, 'payment:1 done');
 
+    // In bulk: the group of one error requeued (delivered again), then everything left discarded.
     await page.locator('#dead .page-info', { hasText: '2 loaded' }).waitFor();
+    await page
+      .locator('#dead-groups tr', { hasText: 'payment provider down' })
+      .locator('button', { hasText: 'Select these' })
+      .click();
+    await page.click('#dead-requeue-selected');
+    await page.locator('#message', { hasText: 'Requeue: 1 done.' }).waitFor();
+    await payments.until(
+      (events) => events.filter((event) => event.key === 'payment:2').length === 2,
+      15_000,
+      'payment:2 delivered again',
+    );
+    await page.locator('#dead .page-info', { hasText: '1 loaded' }).waitFor();
     await page.click('#dead-select-all');
     await page.click('#dead-discard-selected');
-    await page.locator('#message', { hasText: 'Discard: 2 done.' }).waitFor();
+    await page.locator('#message', { hasText: 'Discard: 1 done.' }).waitFor();
     expect((await tasks.deadLetters()).items).toEqual([]);
     expect(logs.messages('error', null).join('\n')).toContain('card declined');
     expect(logs.messages('warn')).toContain(
