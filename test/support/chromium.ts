@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Browser, chromium } from 'playwright-core';
@@ -32,6 +32,11 @@ export interface TestChromium {
  * refuses a `--user-data-dir` flag; so the flags above are exactly what runs.
  */
 export async function startChromium(): Promise<TestChromium> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `The dashboard's browser tests need Chromium at ${CHROMIUM_PATH}: apt-get install chromium (as .ci/run does).`,
+    );
+  }
   const profile = mkdtempSync(join(tmpdir(), 'dashboard-chromium-'));
   const child = spawn(
     CHROMIUM_PATH,
