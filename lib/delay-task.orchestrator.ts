@@ -14,7 +14,6 @@ import { InvalidOptionsError } from './errors/invalid-options.error';
 import { RedisPermissionError } from './errors/redis-permission.error';
 import { InstanceDirectory } from './instances/instance-directory';
 import { InstanceHeartbeat } from './instances/instance-heartbeat';
-import { LatenessHistogram } from './telemetry/lateness-histogram';
 import { InstanceIdentity } from './instances/instance-identity';
 import { KeyspaceListener, KeyspaceSubscriberStatus } from './keyspace/keyspace-listener';
 import { TaskEventDispatcher } from './lifecycle/task-event-dispatcher';
@@ -31,6 +30,7 @@ import { InFlight } from './scheduler/in-flight';
 import { LeaseKeeper } from './scheduler/lease-keeper';
 import { RedisClock } from './scheduler/redis-clock';
 import { TaskRunner } from './scheduler/task-runner';
+import { LatenessHistogram } from './telemetry/lateness-histogram';
 import { ResolvedDelayTaskOptions } from './validation/module-options.validation';
 
 /**
