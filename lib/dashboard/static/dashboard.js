@@ -38,7 +38,8 @@
       ...init,
     });
     const text = await response.text();
-    const data = text ? JSON.parse(text) : null;
+    // A proxy in front may answer an error as HTML: then the status line is the message.
+    const data = parseJson(text);
     if (!response.ok) {
       const message = data && data.message ? data.message : response.statusText;
       throw new Error(
@@ -46,6 +47,14 @@
       );
     }
     return data;
+  }
+
+  function parseJson(text) {
+    try {
+      return text ? JSON.parse(text) : null;
+    } catch {
+      return null;
+    }
   }
 
   const query = (params) =>
