@@ -34,4 +34,19 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
+  {
+    // The dashboard's page script runs in the browser.
+    files: ['lib/dashboard/static/**/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        document: 'readonly',
+        window: 'readonly',
+        fetch: 'readonly',
+        FormData: 'readonly',
+        Node: 'readonly',
+        setInterval: 'readonly',
+      },
+    },
+  },
 );

@@ -27,6 +27,7 @@ import { RedisClock } from './scheduler/redis-clock';
 import { RecurringExplorer } from './recurring/recurring.explorer';
 import { RecurringSeries } from './recurring/recurring-series';
 import { SeriesStore } from './recurring/series-store';
+import { DueTimeline } from './stats/due-timeline';
 import { OverdueInspector } from './stats/overdue-inspector';
 import { LatenessHistogram } from './telemetry/lateness-histogram';
 import {
@@ -94,6 +95,12 @@ import {
     },
     RecurringSeries,
     RecurringExplorer,
+    {
+      provide: DueTimeline,
+      useFactory: (connection: RedisConnection, store: TaskStore) =>
+        new DueTimeline(connection.client, store.keys),
+      inject: [RedisConnection, TaskStore],
+    },
     { provide: RedisClock, useFactory: () => new RedisClock() },
     { provide: InstanceIdentity, useFactory: () => new InstanceIdentity() },
     { provide: LatenessHistogram, useFactory: () => new LatenessHistogram() },
@@ -108,9 +115,9 @@ import {
     DelayTaskService,
     DelayTaskHealth,
   ],
-  // DelayTaskHealth and LatenessHistogram are for the subpath entry points (terminus, dashboard,
-  // metrics exporters): exported to their providers, not from the package root.
-  exports: [DelayTaskService, DelayTaskHealth, LatenessHistogram],
+  // DelayTaskHealth, LatenessHistogram and DueTimeline are for the subpath entry points (terminus,
+  // dashboard, metrics exporters): exported to their providers, not from the package root.
+  exports: [DelayTaskService, DelayTaskHealth, LatenessHistogram, DueTimeline],
 })
 export class DelayTaskModule extends DelayTaskConfigurableModule {}
 

@@ -34,6 +34,7 @@ import { InFlight } from './scheduler/in-flight';
 import { LeaseKeeper } from './scheduler/lease-keeper';
 import { RedisClock } from './scheduler/redis-clock';
 import { TaskRunner } from './scheduler/task-runner';
+import { LatenessHistogram } from './telemetry/lateness-histogram';
 import { ResolvedDelayTaskOptions } from './validation/module-options.validation';
 
 /**
@@ -72,6 +73,7 @@ export class DelayTaskOrchestrator
     private readonly recurringExplorer: RecurringExplorer,
     private readonly recurring: RecurringSeries,
     private readonly seriesStore: SeriesStore,
+    private readonly lateness: LatenessHistogram,
   ) {}
 
   /** The subscriber of plain expired keys, for health checks; `'off'` when the module does not listen for them. */
@@ -136,6 +138,7 @@ export class DelayTaskOrchestrator
       concurrency: this.options.concurrency,
       intervalMs: this.options.heartbeatIntervalMs,
       inFlight: () => this.deliveries.size,
+      lateness: () => this.lateness.snapshot(),
     });
     await this.heartbeat.start();
     const runsHandlers = this.registry.size > 0;

@@ -180,6 +180,15 @@ export class DelayTaskService {
     return this.store.reschedule(key, validateShift(deltaMs, key));
   }
 
+  /**
+   * Makes a pending task claimable now, keeping its due time (its handler
+   * still sees the `dueAt` it was scheduled for); when it became claimable,
+   * or `null` if it is not pending.
+   */
+  async runNow(key: string): Promise<number | null> {
+    return this.store.runNow(validateKey(key));
+  }
+
   /** A pending or in-flight task, or `null`. */
   async get<T = unknown>(key: string): Promise<TaskInfo<T> | null> {
     const stored = await this.store.get(validateKey(key));
@@ -194,6 +203,7 @@ export class DelayTaskService {
     if (stored.runAt !== undefined) info.runAt = stored.runAt;
     const series = seriesInfoOf(stored.record.extensions);
     if (series) info.series = series;
+    if (stored.record.extensions.trace) info.trace = stored.record.extensions.trace;
     return info;
   }
 
@@ -262,6 +272,7 @@ export class DelayTaskService {
         };
         const series = seriesInfoOf(entry.record.extensions);
         if (series) info.series = series;
+        if (entry.record.extensions.trace) info.trace = entry.record.extensions.trace;
         if (page.state === 'pending') {
           info.runAt = Number(entry.score);
         } else {

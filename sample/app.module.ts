@@ -2,11 +2,13 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { DelayTaskExceptionFilter, DelayTaskModule } from '../lib';
+import { DelayTaskDashboardModule } from '../lib/dashboard';
 import { DelayTaskHealthIndicator } from '../lib/terminus';
 import { SAMPLE_CONFIG, SampleConfig } from './config';
 import { CouponReminder } from './coupons/coupon-reminder.handler';
 import { CouponsController } from './coupons/coupons.controller';
 import { CouponsService } from './coupons/coupons.service';
+import { DashboardBasicAuthGuard } from './operations/dashboard-auth.guard';
 import { HealthController } from './operations/health.controller';
 import { TasksController } from './operations/tasks.controller';
 import { OrderExpiry } from './orders/order-expiry.handler';
@@ -17,9 +19,10 @@ import { PetsController } from './pets/pets.controller';
 import { PetsService } from './pets/pets.service';
 
 /**
- * The three stories in one app, with health (`GET /health`) and the module's
- * state (`GET /tasks/...`) mounted; `register` takes the config so tests can
- * pass their own.
+ * The three stories in one app, with health (`GET /health`), the module's
+ * state (`GET /tasks/...`) and the dashboard (`/delay-tasks`, behind Basic
+ * auth when a password is set) mounted; `register` takes the config so tests
+ * can pass their own.
  */
 @Module({})
 export class AppModule {
@@ -29,6 +32,18 @@ export class AppModule {
       imports: [
         DelayTaskModule.forRoot({ connection: config.redisUrl, prefix: config.prefix }),
         TerminusModule,
+        DelayTaskDashboardModule.register({
+          path: 'delay-tasks',
+          readOnly: config.dashboardReadOnly ?? false,
+          guards: config.dashboardPassword
+            ? [
+                new DashboardBasicAuthGuard({
+                  user: config.dashboardUser ?? 'admin',
+                  password: config.dashboardPassword,
+                }),
+              ]
+            : [],
+        }),
       ],
       controllers: [
         OrdersController,

@@ -14,6 +14,11 @@ export interface SampleConfig {
   mealMs: number;
   /** How much of a pending meal one acceleration card takes off. */
   accelerationMs: number;
+  /** The dashboard at `/delay-tasks` asks for these (Basic auth); without a password it is open. */
+  dashboardUser?: string;
+  dashboardPassword?: string;
+  /** The dashboard shows tasks and changes none. */
+  dashboardReadOnly?: boolean;
 }
 
 /** Injection token of the `SampleConfig` value. */
@@ -29,6 +34,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Omit<SampleConfig, 'redis
     orderTimeoutMs: durationFromEnv(env, 'ORDER_TIMEOUT_MS', 30 * SECOND),
     mealMs: durationFromEnv(env, 'MEAL_MS', 4 * HOUR),
     accelerationMs: durationFromEnv(env, 'ACCELERATION_MS', 2 * HOUR),
+    dashboardUser: env.DASHBOARD_USER || 'admin',
+    dashboardPassword: env.DASHBOARD_PASSWORD || undefined,
+    dashboardReadOnly: env.DASHBOARD_READ_ONLY === 'true',
   };
 }
 

@@ -108,6 +108,9 @@ function instructions(port: number, redis: SampleRedis, config: SampleConfig): s
     `  curl ${http}/tasks/stats             # counts, oldest overdue, patterns no instance handles`,
     `  curl ${http}/tasks/instances`,
     `  curl '${http}/tasks/dead?limit=0'    # a bad value: 400 with the module's message`,
+    config.dashboardPassword
+      ? `Dashboard: ${http}/delay-tasks (user "${config.dashboardUser}", the DASHBOARD_PASSWORD you set)`
+      : `Dashboard: ${http}/delay-tasks — open to anyone who reaches this port; set DASHBOARD_PASSWORD to protect it`,
   ].join('\n');
 }
 

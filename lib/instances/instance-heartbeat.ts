@@ -4,6 +4,7 @@ import { HEARTBEATS_BEFORE_GONE } from '../delay-task.constants';
 import { heartbeatFailed } from '../delay-task.messages';
 import { withDeadline } from '../redis/deadline';
 import { RedisClock } from '../scheduler/redis-clock';
+import { LatenessSnapshot } from '../telemetry/lateness-histogram';
 import { InstanceDirectory } from './instance-directory';
 
 /** Longest a shutdown waits to remove this instance's entry; past it, the entry runs out by itself. */
@@ -18,6 +19,8 @@ export interface HeartbeatSettings {
   intervalMs: number;
   /** Scheduled-task deliveries running now. */
   inFlight: () => number;
+  /** This instance's lateness so far, carried in each heartbeat so any instance can sum them. */
+  lateness?: () => LatenessSnapshot;
 }
 
 /**
@@ -84,7 +87,7 @@ export class InstanceHeartbeat {
     if (this.stopped) return;
     const now = Math.floor(redisNow);
     this.startedAt ??= now;
-    const { patterns, concurrency, intervalMs, inFlight } = this.settings;
+    const { patterns, concurrency, intervalMs, inFlight, lateness } = this.settings;
     await this.directory.announce(
       {
         id: this.settings.id,
@@ -95,6 +98,7 @@ export class InstanceHeartbeat {
         inFlight: inFlight(),
         startedAt: this.startedAt,
         lastSeenAt: now,
+        ...(lateness && { lateness: lateness() }),
       },
       now + HEARTBEATS_BEFORE_GONE * intervalMs,
     );

@@ -1,3 +1,11 @@
+import type { LatenessSnapshot } from '../telemetry/lateness-histogram';
+
+export type {
+  LatenessCounts,
+  LatenessKind,
+  LatenessSnapshot,
+} from '../telemetry/lateness-histogram';
+
 /** One live app instance running the module, from its last heartbeat (`DelayTaskService.instances`). */
 export interface InstanceInfo {
   /** Random per start of the module: a restarted process is a new instance. */
@@ -15,4 +23,10 @@ export interface InstanceInfo {
   startedAt: number;
   /** Its last heartbeat, epoch ms on the Redis server's clock. */
   lastSeenAt: number;
+  /**
+   * Its lateness histogram at its last heartbeat: every delivery since it
+   * started, cumulative counts per bound of `LATENESS_BUCKETS_SECONDS`.
+   * Absent from instances of versions that did not report it.
+   */
+  lateness?: LatenessSnapshot;
 }

@@ -30,6 +30,11 @@ export interface TaskInfo<T = unknown> {
    * it ends).
    */
   series?: SeriesInfo;
+  /**
+   * W3C trace context of the span that scheduled it (`traceparent`, then
+   * `tracestate` after a space), when tracing stored one.
+   */
+  trace?: string;
 }
 
 /** Options of `DelayTaskService.list`. */

@@ -66,6 +66,7 @@ describe('instances', () => {
         inFlight: 0,
         startedAt: expect.any(Number),
         lastSeenAt: expect.any(Number),
+        lateness: { scheduled: expect.any(Object), keyspace: expect.any(Object) },
       });
     }
     expect(new Set(listed.map((i) => i.id)).size).toBe(3);
