@@ -8,3 +8,5 @@ export * from './invalid-options.error';
 export * from './redis-connection.error';
 export * from './replication-timeout.error';
 export * from './redis-permission.error';
+export * from './handler-timeout.error';
+export * from './delivery-aborted.error';

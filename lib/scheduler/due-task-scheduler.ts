@@ -3,6 +3,7 @@ import { CLAIM_SCAN_LIMIT } from '../delay-task.constants';
 import { ExpiredKeySource } from '../interfaces/expired-key-event.interface';
 import { isPermissionDenied } from '../redis/permission-denied';
 import { ClaimCursor, ClaimedTask, ClaimResult, TaskStore } from '../store/task-store';
+import { HandlerSlots } from './handler-slots';
 import { InFlight } from './in-flight';
 import { RedisClock } from './redis-clock';
 import { TaskRunner } from './task-runner';
@@ -21,6 +22,12 @@ export interface SchedulerSettings {
 /** A sequence of claims through one shard's due index, and how far it has looked. */
 interface Walk {
   cursor: ClaimCursor | null;
+  /**
+   * Set once a claim of the current drain held back a task for a full
+   * handler: the next claim of the drain resumes here, past it, while the
+   * cursor stays before it so the next drain finds it again.
+   */
+  resume: ClaimCursor | null;
 }
 
 /**
@@ -80,10 +87,12 @@ export class DueTaskScheduler {
     private readonly clock: RedisClock,
     private readonly deliveries: InFlight,
     private readonly settings: SchedulerSettings,
+    /** Per-handler `concurrency`, when a handler has one. */
+    private readonly slots?: HandlerSlots,
   ) {
     this.batchSize = Math.max(1, Math.ceil(settings.concurrency / 2));
-    this.walks = store.keys.shards.map(() => ({ cursor: null }));
-    this.patrols = store.keys.shards.map(() => ({ cursor: null }));
+    this.walks = store.keys.shards.map(() => ({ cursor: null, resume: null }));
+    this.patrols = store.keys.shards.map(() => ({ cursor: null, resume: null }));
   }
 
   /**
@@ -158,7 +167,10 @@ export class DueTaskScheduler {
         const room = this.room();
         if (room <= 0 || this.stopped) return;
         try {
+          patrol.resume = null;
           const result = await this.claim(shard, room, patrol);
+          // Tasks held back for a full handler are the drains' to claim: the patrol moves on.
+          if (patrol.resume) patrol.cursor = patrol.resume;
           if (result.exhausted) patrol.cursor = null;
           this.deliver(result.tasks, 'recovery');
         } catch (error) {
@@ -203,9 +215,11 @@ export class DueTaskScheduler {
     }
   }
 
-  /** A delivery ended: claim more if claiming had stopped for lack of room. */
-  private readonly onDeliveryEnd = (): void => {
-    if (this.starvedForCapacity && this.deliveries.size <= this.settings.concurrency / 2) {
+  /** A delivery ended: claim more if claiming had stopped for lack of room (the module's or a handler's). */
+  private readonly onDeliveryEnd = (task?: ClaimedTask): void => {
+    if (task && this.slots?.release(task)) {
+      void this.drain('timer');
+    } else if (this.starvedForCapacity && this.deliveries.size <= this.settings.concurrency / 2) {
       this.starvedForCapacity = false;
       void this.drain('timer');
     }
@@ -261,6 +275,7 @@ export class DueTaskScheduler {
     // Due tasks may be left behind only for lack of room, never once a claim found the shard exhausted.
     let starved = room <= 0;
     const walk = this.walks[shard];
+    walk.resume = null;
     let pending = starved ? null : this.claim(shard, room, walk);
     while (pending) {
       const result = await pending;
@@ -281,7 +296,10 @@ export class DueTaskScheduler {
       }
     }
     // Full of running deliveries: the refill (onDeliveryEnd) claims the rest.
-    if (starved) this.starvedForCapacity = true;
+    if (starved) {
+      this.starvedForCapacity = true;
+      this.slots?.markWaiting();
+    }
     return soonest;
   }
 
@@ -296,9 +314,14 @@ export class DueTaskScheduler {
     return this.room();
   }
 
-  /** Deliveries this instance may still start: `concurrency` minus those running and those being claimed. */
+  /**
+   * Deliveries this instance may still start: `concurrency` minus those
+   * running and those being claimed, and no more than its limited handlers
+   * have room for when every handler has a limit.
+   */
   private room(): number {
-    return this.settings.concurrency - this.deliveries.size - this.reserved;
+    const room = this.settings.concurrency - this.deliveries.size - this.reserved;
+    return this.slots ? Math.min(room, this.slots.room()) : room;
   }
 
   /**
@@ -317,7 +340,8 @@ export class DueTaskScheduler {
   private deliver(tasks: readonly ClaimedTask[], source: ExpiredKeySource): void {
     this.delivered += tasks.length;
     for (const task of tasks) {
-      this.deliveries.track(this.runner.run(task, source), this.onDeliveryEnd);
+      const onEnd = this.slots ? () => this.onDeliveryEnd(task) : this.onDeliveryEnd;
+      this.deliveries.track(this.runner.run(task, source), onEnd);
     }
   }
 
@@ -329,22 +353,32 @@ export class DueTaskScheduler {
   private async claim(shard: number, room: number, walk: Walk): Promise<ClaimResult> {
     const want = Math.min(room, this.batchSize);
     this.reserved += want;
+    const reservation = this.slots?.reserve(want);
+    let result: ClaimResult | undefined;
     try {
       const sentAt = this.clock.localNow();
-      const result = await this.store.claim(
+      const from = walk.resume ?? walk.cursor;
+      result = await this.store.claim(
         shard,
         want,
         this.settings.leaseMs,
-        walk.cursor,
+        from,
         CLAIM_SCAN_LIMIT,
         this.settings.owner,
         this.settings.patterns,
+        reservation?.budgets,
       );
       this.clock.observe(result.redisTimeMs, sentAt, this.clock.localNow());
-      walk.cursor = result.cursor;
+      // NOTE: past a task held back for a full handler the cursor stays put (the next drain
+      // must find that task again); this drain goes on from the last entry the claim inspected.
+      if (walk.resume === null) walk.cursor = result.cursor;
+      if (result.heldBack || walk.resume !== null) walk.resume = result.resume ?? from;
       return result;
     } finally {
       this.reserved -= want;
+      if (reservation && this.slots?.settle(reservation, result?.tasks ?? [], !!result?.heldBack)) {
+        void this.drain('timer');
+      }
       const waiters = this.claimSettled;
       this.claimSettled = [];
       waiters.forEach((resolve) => resolve());

@@ -18,6 +18,7 @@ const SCRIPTS = {
   'cancel-matching': 3,
   advance: 2,
   'run-now': 2,
+  abort: 4,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
