@@ -7,18 +7,27 @@
  * - `REDIS_URL`, `PREFIX`, `PATTERN` (required)
  * - `MODE`: `record` (resolve at once) | `hang` (never resolve: a stuck or
  *   soon-killed instance) | `slow:<ms>` (resolve after ms) | `slow:<min>-<max>`
- *   (resolve after a random ms in that range, a new one per delivery); the
+ *   (resolve after a random ms in that range, a new one per delivery) |
+ *   `signal` (resolve once `event.signal` aborts, reporting `aborted`); the
  *   parent may change it at run time with `{ type: 'mode', mode }`
  * - `DT_OPTIONS`: JSON merged over the module options below
+ * - `HANDLER_OPTIONS`: JSON options of the `@OnKeyExpired` decorator
  *
  * Messages to the parent: `ready`, `handled` (a handler started, with the
- * event's timing), `completed` (a handler resolved), `closing`/`closed` (around
+ * event's timing), `aborted` (in `signal` mode: the signal aborted, with its
+ * reason's class name and `origin`), `completed` (a handler resolved), `closing`/`closed` (around
  * `app.close()` on SIGTERM), `fatal`.
  */
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { DelayTaskModule, DelayTaskModuleOptions, ExpiredKeyEvent, OnKeyExpired } from '../../lib';
+import {
+  DelayTaskModule,
+  DelayTaskModuleOptions,
+  ExpiredKeyEvent,
+  OnKeyExpired,
+  OnKeyExpiredOptions,
+} from '../../lib';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -33,8 +42,17 @@ function send(message: Record<string, unknown>): void {
 let mode = process.env.MODE ?? 'record';
 
 /** What the handler does once it has reported the delivery. */
-function behave(): Promise<void> {
+function behave(event: ExpiredKeyEvent): Promise<void> {
   if (mode === 'hang') return new Promise<void>(() => undefined);
+  if (mode === 'signal') {
+    return new Promise<void>((resolve) =>
+      event.signal.addEventListener('abort', () => {
+        const reason = event.signal.reason as { name?: string; origin?: string };
+        send({ type: 'aborted', key: event.key, reason: reason.name, origin: reason.origin });
+        resolve();
+      }),
+    );
+  }
   const slow = /^slow:(\d+)(?:-(\d+))?$/.exec(mode);
   if (slow) {
     const min = Number(slow[1]);
@@ -45,9 +63,11 @@ function behave(): Promise<void> {
   return Promise.resolve();
 }
 
+const handlerOptions = JSON.parse(process.env.HANDLER_OPTIONS ?? '{}') as OnKeyExpiredOptions;
+
 @Injectable()
 class ReportingHandler {
-  @OnKeyExpired(required('PATTERN'))
+  @OnKeyExpired(required('PATTERN'), handlerOptions)
   async handle(event: ExpiredKeyEvent): Promise<void> {
     const report = {
       key: event.key,
@@ -60,7 +80,7 @@ class ReportingHandler {
     };
     // Date.now() here is this process' clock, skewed when clock-skew.ts is preloaded.
     send({ type: 'handled', ...report, localNow: Date.now() });
-    await behave();
+    await behave(event);
     send({ type: 'completed', ...report, localNow: Date.now() });
   }
 }
