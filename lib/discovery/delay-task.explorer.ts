@@ -90,7 +90,12 @@ export class DelayTaskExplorer {
     const call = (event: unknown) => Reflect.apply(method, instance, [event]);
     if (handlerRegistrations.length > 0) {
       const routes = handlerRegistrations.map((registration) => toRoute(where, registration));
-      this.registry.register({ id: where, routes, call, ...handlerLimits(where, handlerRegistrations) });
+      this.registry.register({
+        id: where,
+        routes,
+        call,
+        ...handlerLimits(where, handlerRegistrations),
+      });
     }
     if (listenerRegistrations.length > 0) {
       const routes = listenerRegistrations.map((registration) =>

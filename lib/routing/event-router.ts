@@ -125,7 +125,8 @@ export class EventRouter {
     const settled = completion.then(
       (): HandlerResult => SUCCEEDED,
       // Thrown because it was aborted (as it should): the abort is what counts, and was reported.
-      (cause: unknown): HandlerResult => (control.aborted ? { cause } : this.failed(handler, handlerEvent, cause)),
+      (cause: unknown): HandlerResult =>
+        control.aborted ? { cause } : this.failed(handler, handlerEvent, cause),
     );
     if (handler.timeoutMs === undefined) return settled;
     return this.withTimeout(handler, handler.timeoutMs, handlerEvent, control, settled);

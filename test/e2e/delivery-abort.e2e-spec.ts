@@ -119,10 +119,9 @@ describe('aborting deliveries', () => {
 
     const redelivered = new EventCollector();
     const second = await suite.startApp(() =>
-      startApp(
-        { connection: suite.redis.url, prefix, keyspaceEvents: false, leaseMs: LEASE_MS },
-        [collectingHandler('export:*', redelivered)],
-      ),
+      startApp({ connection: suite.redis.url, prefix, keyspaceEvents: false, leaseMs: LEASE_MS }, [
+        collectingHandler('export:*', redelivered),
+      ]),
     );
     await expect(redelivered.forKey('export:1', 10_000)).resolves.toMatchObject({
       attempt: 2,

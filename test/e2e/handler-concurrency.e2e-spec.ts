@@ -7,12 +7,7 @@ import { Injectable } from '@nestjs/common';
 import { ExpiredKeyEvent, OnKeyExpired } from '../../lib';
 import { EventCollector, freshPrefix, startApp } from '../support/fixture-app';
 import { ProcessSuite } from '../support/process-suite';
-import {
-  HandlerReport,
-  waitForAll,
-  WorkerProcess,
-  WorkerReport,
-} from '../support/worker-process';
+import { HandlerReport, waitForAll, WorkerProcess, WorkerReport } from '../support/worker-process';
 
 /** Held emails: more than one claim inspects (CLAIM_SCAN_LIMIT), so the walk must go past them. */
 const HELD_EMAILS = 1_100;

@@ -43,11 +43,15 @@ describe('handler timeouts', () => {
       }
     }
     const { tasks, logs } = await app([Exporter]);
-    await tasks.schedule('export:1', { rows: 3 }, {
-      delay: 0,
-      maxAttempts: 2,
-      backoff: { type: 'fixed', delay: 100 },
-    });
+    await tasks.schedule(
+      'export:1',
+      { rows: 3 },
+      {
+        delay: 0,
+        maxAttempts: 2,
+        backoff: { type: 'fixed', delay: 100 },
+      },
+    );
 
     await waitFor(
       async () => (await tasks.deadLetters()).items.length === 1,

@@ -14,11 +14,7 @@ const CLOCK_SKEW = join(__dirname, 'clock-skew.ts');
 
 /** What the child's handler does with a delivery: resolve at once, never, after ms, or after a random ms in a range. */
 export type WorkerMode =
-  | 'record'
-  | 'hang'
-  | 'signal'
-  | `slow:${number}`
-  | `slow:${number}-${number}`;
+  'record' | 'hang' | 'signal' | `slow:${number}` | `slow:${number}-${number}`;
 
 /** Module options a worker can take (JSON: no functions, no client instances). */
 export type WorkerModuleOptions = Omit<
