@@ -3,7 +3,7 @@ import { CLAIM_SCAN_LIMIT } from '../delay-task.constants';
 import { ExpiredKeySource } from '../interfaces/expired-key-event.interface';
 import { isPermissionDenied } from '../redis/permission-denied';
 import { ClaimCursor, ClaimedTask, ClaimResult, TaskStore } from '../store/task-store';
-import { HandlerSlots } from './handler-slots';
+import { HandlerSlots, LimitedHandler } from './handler-slots';
 import { InFlight } from './in-flight';
 import { RedisClock } from './redis-clock';
 import { TaskRunner } from './task-runner';
@@ -23,9 +23,10 @@ export interface SchedulerSettings {
 interface Walk {
   cursor: ClaimCursor | null;
   /**
-   * Set once a claim of the current drain held back a task for a full
-   * handler: the next claim of the drain resumes here, past it, while the
-   * cursor stays before it so the next drain finds it again.
+   * Set once a claim held back a task for a full handler: claims resume here,
+   * past the held-back tasks (and unhandled ones among them), while the
+   * cursor stays before them; a refill claims them from the cursor when
+   * their handler has room (`refill`).
    */
   resume: ClaimCursor | null;
 }
@@ -80,6 +81,9 @@ export class DueTaskScheduler {
   private readonly patrols: Walk[];
   /** Deliveries started so far. */
   private delivered = 0;
+  /** A refill is running; `refillAgain` asks it for another round. */
+  private refilling = false;
+  private refillAgain = false;
 
   constructor(
     private readonly store: TaskStore,
@@ -123,7 +127,7 @@ export class DueTaskScheduler {
    * had not caught up).
    */
   catchUp(): void {
-    for (const walk of this.walks) walk.cursor = null;
+    for (const walk of this.walks) walk.cursor = walk.resume = null;
     void this.drain('recovery');
   }
 
@@ -217,9 +221,11 @@ export class DueTaskScheduler {
 
   /** A delivery ended: claim more if claiming had stopped for lack of room (the module's or a handler's). */
   private readonly onDeliveryEnd = (task?: ClaimedTask): void => {
-    if (task && this.slots?.release(task)) {
-      void this.drain('timer');
-    } else if (this.starvedForCapacity && this.deliveries.size <= this.settings.concurrency / 2) {
+    if (task && this.slots) {
+      this.slots.release(task);
+      if (this.slots.hasWaitingWithRoom()) void this.refill();
+    }
+    if (this.starvedForCapacity && this.deliveries.size <= this.settings.concurrency / 2) {
       this.starvedForCapacity = false;
       void this.drain('timer');
     }
@@ -275,7 +281,6 @@ export class DueTaskScheduler {
     // Due tasks may be left behind only for lack of room, never once a claim found the shard exhausted.
     let starved = room <= 0;
     const walk = this.walks[shard];
-    walk.resume = null;
     let pending = starved ? null : this.claim(shard, room, walk);
     while (pending) {
       const result = await pending;
@@ -331,10 +336,60 @@ export class DueTaskScheduler {
    */
   async claimDueNow(): Promise<number> {
     while (this.draining) await new Promise((resolve) => setImmediate(resolve));
-    for (const walk of this.walks) walk.cursor = null;
+    for (const walk of this.walks) walk.cursor = walk.resume = null;
     const before = this.delivered;
     await this.drain('timer');
     return this.delivered - before;
+  }
+
+  /**
+   * Claims the tasks held back for handlers that have room again, from each
+   * shard's cursor, with only those handlers' patterns: the drains go on past
+   * them, so a crowd waiting for a full handler is not read again by every
+   * claim, only as its handler frees room.
+   */
+  private async refill(): Promise<void> {
+    if (this.refilling) {
+      this.refillAgain = true;
+      return;
+    }
+    this.refilling = true;
+    try {
+      do {
+        this.refillAgain = false;
+        const handlers = this.slots?.takeWaitingWithRoom() ?? [];
+        if (handlers.length === 0 || this.stopped) break;
+        const patterns = [...new Set(handlers.flatMap((slot) => slot.patterns))];
+        await Promise.all(
+          this.store.keys.shards.map((_, shard) => this.refillShard(shard, handlers, patterns)),
+        );
+      } while (this.refillAgain);
+    } catch (error) {
+      this.logger.warn(`Claiming due tasks failed, the sweep will retry: ${String(error)}`);
+    } finally {
+      this.refilling = false;
+    }
+  }
+
+  private async refillShard(
+    shard: number,
+    handlers: readonly LimitedHandler[],
+    patterns: string[],
+  ): Promise<void> {
+    // A walk of its own from the cursor: what it passes over is no business of the drains' walk.
+    const walk: Walk = { cursor: this.walks[shard].cursor, resume: null };
+    for (;;) {
+      const room = await this.roomOnceClaimsSettle();
+      if (this.stopped || !this.slots) return;
+      if (room <= 0 || !this.slots.hasRoom(handlers)) {
+        // Stopped short of the shard's end: what is left waits for the next room they free.
+        this.slots.expect(handlers);
+        return;
+      }
+      const result = await this.claim(shard, room, walk, patterns);
+      this.deliver(result.tasks, 'timer');
+      if (result.exhausted) return;
+    }
   }
 
   private deliver(tasks: readonly ClaimedTask[], source: ExpiredKeySource): void {
@@ -350,7 +405,12 @@ export class DueTaskScheduler {
    * cursor on; the room it asks for stays reserved until the reply is in. A
    * walk has one claim in flight at a time, so its cursor moves in order.
    */
-  private async claim(shard: number, room: number, walk: Walk): Promise<ClaimResult> {
+  private async claim(
+    shard: number,
+    room: number,
+    walk: Walk,
+    patterns = this.settings.patterns,
+  ): Promise<ClaimResult> {
     const want = Math.min(room, this.batchSize);
     this.reserved += want;
     const reservation = this.slots?.reserve(want);
@@ -365,7 +425,7 @@ export class DueTaskScheduler {
         from,
         CLAIM_SCAN_LIMIT,
         this.settings.owner,
-        this.settings.patterns,
+        patterns,
         reservation?.budgets,
       );
       this.clock.observe(result.redisTimeMs, sentAt, this.clock.localNow());
@@ -377,7 +437,7 @@ export class DueTaskScheduler {
     } finally {
       this.reserved -= want;
       if (reservation && this.slots?.settle(reservation, result?.tasks ?? [], !!result?.heldBack)) {
-        void this.drain('timer');
+        void this.refill();
       }
       const waiters = this.claimSettled;
       this.claimSettled = [];

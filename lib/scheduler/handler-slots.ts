@@ -2,7 +2,7 @@ import { KeyExpiredHandler } from '../discovery/key-expired-handler';
 import { ClaimedTask, HandlerBudget } from '../store/task-store';
 
 /** A handler with a `concurrency` limit, and how much of it is in use. */
-interface LimitedHandler {
+export interface LimitedHandler {
   readonly handler: KeyExpiredHandler;
   readonly patterns: readonly string[];
   readonly limit: number;
@@ -79,8 +79,8 @@ export class HandlerSlots {
 
   /**
    * The claim's reply is in (or it failed: no tasks): its tasks take their
-   * slots and the reservation is given back. Returns whether to claim again
-   * now: a task was held back for a handler that has room again already.
+   * slots and the reservation is given back. Returns whether a handler has
+   * tasks waiting and room for them already (it freed while the claim ran).
    */
   settle(reservation: SlotReservation, tasks: readonly ClaimedTask[], heldBack: boolean): boolean {
     this.limited.forEach((slot, index) => (slot.reserved -= reservation.budgets[index].room));
@@ -94,6 +94,7 @@ export class HandlerSlots {
     }
     if (!heldBack) return false;
     this.markWaiting();
+    for (const slot of reservation.full) if (this.free(slot) > 0) slot.waiting = true;
     return reservation.full.some((slot) => this.free(slot) > 0);
   }
 
@@ -102,18 +103,34 @@ export class HandlerSlots {
     for (const slot of this.limited) if (this.free(slot) === 0) slot.waiting = true;
   }
 
-  /** A delivery ended. Returns whether a handler that had tasks waiting for it has room now. */
-  release(task: ClaimedTask): boolean {
+  /** A delivery ended: its slots free. */
+  release(task: ClaimedTask): void {
     const slots = this.held.get(task);
-    if (!slots) return false;
+    if (!slots) return;
     this.held.delete(task);
-    let wake = false;
-    for (const slot of slots) {
-      slot.running--;
-      wake ||= slot.waiting;
-      slot.waiting = false;
-    }
-    return wake;
+    slots.forEach((slot) => slot.running--);
+  }
+
+  /** Whether a handler has tasks waiting for it and room for them (its own, or the module's came back). */
+  hasWaitingWithRoom(): boolean {
+    return this.limited.some((slot) => slot.waiting && this.free(slot) > 0);
+  }
+
+  /** The handlers with tasks waiting for them and room now; they stop waiting (a claim is going out). */
+  takeWaitingWithRoom(): LimitedHandler[] {
+    const ready = this.limited.filter((slot) => slot.waiting && this.free(slot) > 0);
+    ready.forEach((slot) => (slot.waiting = false));
+    return ready;
+  }
+
+  /** More of their tasks may be waiting: a release of theirs asks for a refill. */
+  expect(slots: readonly LimitedHandler[]): void {
+    slots.forEach((slot) => (slot.waiting = true));
+  }
+
+  /** Whether any of `slots` has room left. */
+  hasRoom(slots: readonly LimitedHandler[]): boolean {
+    return slots.some((slot) => this.free(slot) > 0);
   }
 
   private free(slot: LimitedHandler): number {

@@ -13,8 +13,9 @@
   the caller passes each limited handler's room, and a task is taken only if
   every limited handler matching it has room left (a full handler holds back
   only its own tasks). The cursor never moves past a task held back that way:
-  it becomes claimable as room frees. The caller resumes a walk through the
-  index after the last entry inspected, and the next walk starts at the cursor.
+  it becomes claimable as room frees. The caller may resume after the last
+  entry inspected (held back and unhandled entries alone lie behind it), and
+  claims the held-back tasks from the cursor once their handler has room.
 
   KEYS[1] due     zset  key -> moment the task becomes claimable
   KEYS[2] tasks   hash  key -> record
@@ -115,7 +116,8 @@ while not done and inspected < scanLimit do
       break
     end
     inspected = inspected + 1
-    lastScore, lastMember = entries[i + 1], key
+    -- As for the cursor, entries of the current millisecond are not passed for good.
+    if score < now then lastScore, lastMember = entries[i + 1], key end
     if handled(key) then
       if #limits == 0 or takeRoom(key) then
         picked[#picked + 1] = key
