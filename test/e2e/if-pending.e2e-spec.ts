@@ -99,7 +99,7 @@ describe('schedule ifPending', () => {
     expect(payloads).toEqual(['old', 'new', 'new', 'new']);
   });
 
-  it('an in-flight task is not pending: keep writes a new task, delivered after the running one', async () => {
+  it('an in-flight task is not pending: keep writes a new task, delivered at its own due time', async () => {
     const prefix = freshPrefix();
     const seen = new EventCollector<string>();
     let release!: () => void;
