@@ -164,7 +164,7 @@ export class DueTaskScheduler {
     await Promise.all(
       this.patrols.map(async (patrol, shard) => {
         // No crowd: every drain looks from the start of the index anyway.
-        if (this.walks[shard].cursor === null) {
+        if (this.walks[shard].cursor === null && this.walks[shard].resume === null) {
           patrol.cursor = null;
           return;
         }
@@ -359,9 +359,8 @@ export class DueTaskScheduler {
         this.refillAgain = false;
         const handlers = this.slots?.takeWaitingWithRoom() ?? [];
         if (handlers.length === 0 || this.stopped) break;
-        const patterns = [...new Set(handlers.flatMap((slot) => slot.patterns))];
         await Promise.all(
-          this.store.keys.shards.map((_, shard) => this.refillShard(shard, handlers, patterns)),
+          this.store.keys.shards.map((_, shard) => this.refillShard(shard, handlers)),
         );
       } while (this.refillAgain);
     } catch (error) {
@@ -371,24 +370,32 @@ export class DueTaskScheduler {
     }
   }
 
-  private async refillShard(
-    shard: number,
-    handlers: readonly LimitedHandler[],
-    patterns: string[],
-  ): Promise<void> {
-    // A walk of its own from the cursor: what it passes over is no business of the drains' walk.
-    const walk: Walk = { cursor: this.walks[shard].cursor, resume: null };
+  /**
+   * One shard's refill: a walk of its own from the drains' cursor up to where
+   * they resume, until the handlers are full again. It moves the drains'
+   * cursor on as far as it finds nothing but unhandled tasks, so the stretch
+   * that later refills read shrinks as the held-back tasks are claimed.
+   */
+  private async refillShard(shard: number, handlers: readonly LimitedHandler[]): Promise<void> {
+    const drains = this.walks[shard];
+    const startedAt = drains.cursor;
+    const walk: Walk = { cursor: startedAt, resume: null };
     for (;;) {
       const room = await this.roomOnceClaimsSettle();
       if (this.stopped || !this.slots) return;
       if (room <= 0 || !this.slots.hasRoom(handlers)) {
-        // Stopped short of the shard's end: what is left waits for the next room they free.
+        // Stopped short: what is left waits for the next room they free.
         this.slots.expect(handlers);
         return;
       }
-      const result = await this.claim(shard, room, walk, patterns);
+      const result = await this.claim(shard, room, walk);
+      // NOTE: only while no drain moved the cursor meanwhile (after a reconnect it starts over).
+      if (drains.cursor === startedAt && walk.cursor !== startedAt) {
+        drains.cursor = walk.cursor;
+      }
       this.deliver(result.tasks, 'timer');
-      if (result.exhausted) return;
+      const reached = walk.resume ?? walk.cursor;
+      if (result.exhausted || drains.resume === null || isAtOrPast(reached, drains.resume)) return;
     }
   }
 
@@ -444,4 +451,12 @@ export class DueTaskScheduler {
       waiters.forEach((resolve) => resolve());
     }
   }
+}
+
+/** Whether position `a` of a due index is at or past `b`, in Redis' order: by score, then by the member's bytes. */
+function isAtOrPast(a: ClaimCursor | null, b: ClaimCursor): boolean {
+  if (a === null) return false;
+  const byScore = Number(a.score) - Number(b.score);
+  if (byScore !== 0) return byScore > 0;
+  return Buffer.compare(Buffer.from(a.member), Buffer.from(b.member)) >= 0;
 }
