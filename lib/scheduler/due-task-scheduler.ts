@@ -344,9 +344,8 @@ export class DueTaskScheduler {
 
   /**
    * Claims the tasks held back for handlers that have room again, from each
-   * shard's cursor, with only those handlers' patterns: the drains go on past
-   * them, so a crowd waiting for a full handler is not read again by every
-   * claim, only as its handler frees room.
+   * shard's cursor: the drains go on past them, so a crowd waiting for a full
+   * handler is not read again by every claim, only as its handler frees room.
    */
   private async refill(): Promise<void> {
     if (this.refilling) {
