@@ -18,6 +18,7 @@ import { ReplicationWait } from './redis/replication-wait';
 import { ScriptLibrary } from './store/script-library';
 import { TaskKeys } from './store/task-keys';
 import { TaskStore } from './store/task-store';
+import { DeliveryAborts } from './routing/delivery-aborts';
 import { EventRouter } from './routing/event-router';
 import { ExpiredEventStream } from './routing/expired-event-stream';
 import { TaskEventDispatcher } from './lifecycle/task-event-dispatcher';
@@ -110,6 +111,7 @@ import {
     ExpiredEventStream,
     TaskLifecycleStream,
     TaskEventDispatcher,
+    DeliveryAborts,
     EventRouter,
     DelayTaskOrchestrator,
     DelayTaskService,

@@ -27,9 +27,12 @@ import { RecurringSeries } from './recurring/recurring-series';
 import { SeriesOccurrences } from './recurring/series-occurrences';
 import { SeriesStore } from './recurring/series-store';
 import { TaskStore } from './store/task-store';
+import { DeliveryAbortedError } from './errors/delivery-aborted.error';
+import { DeliveryAborts } from './routing/delivery-aborts';
 import { EventRouter } from './routing/event-router';
 import { AckBatcher } from './scheduler/ack-batcher';
 import { DueTaskScheduler } from './scheduler/due-task-scheduler';
+import { HandlerSlots } from './scheduler/handler-slots';
 import { InFlight } from './scheduler/in-flight';
 import { LeaseKeeper } from './scheduler/lease-keeper';
 import { RedisClock } from './scheduler/redis-clock';
@@ -74,6 +77,7 @@ export class DelayTaskOrchestrator
     private readonly recurring: RecurringSeries,
     private readonly seriesStore: SeriesStore,
     private readonly lateness: LatenessHistogram,
+    private readonly aborts: DeliveryAborts,
   ) {}
 
   /** The subscriber of plain expired keys, for health checks; `'off'` when the module does not listen for them. */
@@ -175,18 +179,30 @@ export class DelayTaskOrchestrator
       this.lifecycle,
       { db: this.connection.db, maxAttempts: options.maxAttempts, backoff: options.backoff },
       new SeriesOccurrences(this.seriesStore, this.clock, this.leases),
+      this.aborts,
     );
-    const scheduler = new DueTaskScheduler(this.store, runner, this.clock, this.deliveries, {
-      patterns: this.registry.patterns(),
-      concurrency: options.concurrency,
-      leaseMs: options.leaseMs,
-      maxAttempts: options.maxAttempts,
-      sweepIntervalMs: options.sweepIntervalMs,
-      owner: this.identity.id,
-    });
+    const slots = new HandlerSlots(this.registry.all());
+    const scheduler = new DueTaskScheduler(
+      this.store,
+      runner,
+      this.clock,
+      this.deliveries,
+      {
+        patterns: this.registry.patterns(),
+        concurrency: options.concurrency,
+        leaseMs: options.leaseMs,
+        maxAttempts: options.maxAttempts,
+        sweepIntervalMs: options.sweepIntervalMs,
+        owner: this.identity.id,
+      },
+      slots.active ? slots : undefined,
+    );
     this.scheduler = scheduler;
     await pubsub.subscribe(this.store.keys.wakeChannel, (_channel, message) =>
       scheduler.wake(Number(message)),
+    );
+    await pubsub.subscribe(this.store.keys.abortChannel, (_channel, message) =>
+      this.aborts.abortClaim(message.toString('utf8')),
     );
     pubsub.onReconnect(() => scheduler.catchUp());
     this.leases.start();
@@ -204,7 +220,13 @@ export class DelayTaskOrchestrator
     if (!deliveriesDone || !plainDone) {
       this.logger.warn(
         `Shutting down with ${this.deliveries.size + this.plainEvents.size} handler(s) still running after ` +
-          `${timeout} ms; their scheduled tasks will be re-delivered after their lease.`,
+          `${timeout} ms; their signals are aborted, and their scheduled tasks will be re-delivered after their lease.`,
+      );
+      this.aborts.abortAll(
+        new DeliveryAbortedError(
+          'shutdown',
+          `The app is shutting down and stopped waiting after shutdownTimeoutMs (${timeout} ms).`,
+        ),
       );
     }
     await this.acks?.flush();

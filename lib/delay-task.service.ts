@@ -4,6 +4,7 @@ import { RESOLVED_DELAY_TASK_OPTIONS } from './delay-task.constants';
 import { InvalidOptionsError } from './errors/invalid-options.error';
 import { InstanceDirectory } from './instances/instance-directory';
 import { ExpiredKeyEvent } from './interfaces/expired-key-event.interface';
+import { CancelOptions } from './interfaces/cancel-options.interface';
 import { InstanceInfo } from './interfaces/instance-info.interface';
 import {
   DueTime,
@@ -30,6 +31,7 @@ import { PreparedTask, TaskStore } from './store/task-store';
 import { claimOwner, decodePayload, recordHeader } from './store/task-record';
 import { ExpiredEventStream } from './routing/expired-event-stream';
 import { validateListQuery } from './validation/list-query.validation';
+import { validateCancelOptions, validateIfPending } from './validation/handler-control.validation';
 import { ResolvedDelayTaskOptions } from './validation/module-options.validation';
 import {
   serializePayload,
@@ -83,7 +85,9 @@ export class DelayTaskService {
 
   /**
    * Schedules `key` to expire after `delay` ms or `at` a moment, carrying
-   * `payload` to its handlers. A pending task of the same key is replaced.
+   * `payload` to its handlers. A pending task of the same key is replaced,
+   * kept, or moved to the sooner or later due time as `ifPending` says; the
+   * reply's `dueAt` is the due time in force.
    *
    * @example
    * ```ts
@@ -154,11 +158,16 @@ export class DelayTaskService {
   /**
    * Cancels a pending task, or ends a recurring series (pending or running: a
    * running occurrence finishes, and none follows it). `false` if there was
-   * neither (unknown, a one-off task in flight, or dead-lettered).
+   * neither (unknown, a one-off task in flight, or dead-lettered). With
+   * `{ abort: true }` an in-flight task is stopped for good too (deleted, its
+   * signal aborted on the instance running it; for a series, no occurrence
+   * follows), and the reply is `true` for it as well.
    */
-  async cancel(key: string): Promise<boolean> {
-    const cancelled =
-      (await this.store.cancel(validateKey(key))) || (await this.recurring.end(key));
+  async cancel(key: string, options?: CancelOptions): Promise<boolean> {
+    const validKey = validateKey(key);
+    const cancelled = validateCancelOptions(options, validKey)
+      ? (await this.store.abort(validKey)) !== null
+      : (await this.store.cancel(validKey)) || (await this.recurring.end(validKey));
     if (cancelled && this.lifecycle.observed) {
       this.lifecycle.emit({ type: 'cancelled', key, attempt: 0 });
     }
@@ -337,13 +346,20 @@ export class DelayTaskService {
     const validKey = validateKey(key);
     const timing = validateDueTime(options, validKey);
     const payloadJson = serializePayload(payload, this.options.maxPayloadBytes, validKey);
+    const ifPending = validateIfPending(options.ifPending, validKey);
     // Most tasks take the module's delivery settings: skip building their error context.
     if (options.maxAttempts === undefined && options.backoff === undefined) {
-      return { key: validKey, timing, header: DEFAULT_HEADER, payloadJson };
+      return { key: validKey, timing, header: DEFAULT_HEADER, payloadJson, ifPending };
     }
     const where = `Task "${validKey}"`;
     const maxAttempts = validateMaxAttempts(options.maxAttempts, where);
     const backoff = validateBackoffPolicy(options.backoff, where);
-    return { key: validKey, timing, header: recordHeader(maxAttempts, backoff), payloadJson };
+    return {
+      key: validKey,
+      timing,
+      header: recordHeader(maxAttempts, backoff),
+      payloadJson,
+      ifPending,
+    };
   }
 }

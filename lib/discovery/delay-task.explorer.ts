@@ -3,6 +3,7 @@ import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { ON_KEY_EXPIRED_METADATA, ON_TASK_EVENT_METADATA } from '../delay-task.constants';
 import {
+  describe,
   handlerOptionsInvalid,
   handlerPatternInvalid,
   requestScopedHandler,
@@ -89,7 +90,12 @@ export class DelayTaskExplorer {
     const call = (event: unknown) => Reflect.apply(method, instance, [event]);
     if (handlerRegistrations.length > 0) {
       const routes = handlerRegistrations.map((registration) => toRoute(where, registration));
-      this.registry.register({ id: where, routes, call });
+      this.registry.register({
+        id: where,
+        routes,
+        call,
+        ...handlerLimits(where, handlerRegistrations),
+      });
     }
     if (listenerRegistrations.length > 0) {
       const routes = listenerRegistrations.map((registration) =>
@@ -126,6 +132,38 @@ function toListenerRoute(where: string, { type, pattern }: OnTaskEventMetadata):
     throw new InvalidPatternError(taskEventPatternInvalid(where, pattern));
   }
   return { type, glob: new RedisGlob(pattern) };
+}
+
+/** Longest `timeoutMs`: Node's timers overflow (and fire at once) past 2^31 - 1 ms. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+
+/**
+ * `concurrency` and `timeoutMs` of a handler: each a positive integer where
+ * given. A method stacking several `@OnKeyExpired` takes the smallest of each.
+ */
+function handlerLimits(
+  where: string,
+  registrations: readonly OnKeyExpiredMetadata[],
+): { concurrency?: number; timeoutMs?: number } {
+  const limits: { concurrency?: number; timeoutMs?: number } = {};
+  for (const { options } of registrations) {
+    if (options === null || typeof options !== 'object') continue; // toRoute reports it
+    for (const name of ['concurrency', 'timeoutMs'] as const) {
+      const value: unknown = Reflect.get(options, name);
+      if (value === undefined) continue;
+      const max = name === 'timeoutMs' ? MAX_TIMEOUT_MS : Number.MAX_SAFE_INTEGER;
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+        throw new InvalidOptionsError(
+          handlerOptionsInvalid(
+            where,
+            `"${name}" must be an integer from 1 to ${max}, got ${describe(value)}`,
+          ),
+        );
+      }
+      limits[name] = Math.min(limits[name] ?? value, value);
+    }
+  }
+  return limits;
 }
 
 function toRoute(where: string, { pattern, options }: OnKeyExpiredMetadata): HandlerRoute {

@@ -22,6 +22,11 @@ export class HandlerRegistry {
     return this.handlers.length;
   }
 
+  /** Every registered handler, in registration order. */
+  all(): readonly KeyExpiredHandler[] {
+    return this.handlers;
+  }
+
   /** Every distinct pattern: the set of scheduled tasks this instance may claim. */
   patterns(): string[] {
     return [...new Set(this.handlers.flatMap((h) => h.routes.map((r) => r.glob.pattern)))];

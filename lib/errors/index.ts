@@ -12,3 +12,5 @@ export * from './invalid-cron-expression.error';
 export * from './unknown-time-zone.error';
 export * from './invalid-interval.error';
 export * from './cron-parser-missing.error';
+export * from './handler-timeout.error';
+export * from './delivery-aborted.error';

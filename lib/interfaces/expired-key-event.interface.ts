@@ -30,4 +30,13 @@ export interface ExpiredKeyEvent<T = unknown> {
   readonly db: number;
   /** `true` for an occurrence of a recurring series (`repeat`, `@Recurring`); absent otherwise. */
   readonly recurring?: true;
+  /**
+   * Aborted when the module stops waiting for this delivery: at the handler's
+   * `timeoutMs` (reason `HandlerTimeoutError`), when `cancel(key, { abort: true })`
+   * is called on any instance, or when `app.close()` gives up waiting after
+   * `shutdownTimeoutMs` (reason `DeliveryAbortedError`). Pass it on to
+   * `fetch`, database drivers and timers so the work actually stops; once it
+   * is aborted the handler's result is ignored either way.
+   */
+  readonly signal: AbortSignal;
 }

@@ -1,4 +1,5 @@
 export * from './backoff.interface';
+export * from './cancel-options.interface';
 export * from './delay-task-module-options.interface';
 export * from './expired-key-event.interface';
 export * from './instance-info.interface';

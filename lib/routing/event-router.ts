@@ -3,7 +3,10 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import { errorMessage, handlerFailed } from '../delay-task.messages';
 import { HandlerRegistry, MatchedHandler } from '../discovery/handler.registry';
 import { KeyExpiredHandler } from '../discovery/key-expired-handler';
+import { HandlerTimeoutError } from '../errors/handler-timeout.error';
 import { ExpiredKeyEvent } from '../interfaces/expired-key-event.interface';
+import { DeliveryAborts } from './delivery-aborts';
+import { ABORTED, DeliveryControl, UnsignalledEvent } from './delivery-control';
 import { ExpiredEventStream } from './expired-event-stream';
 
 /** How the handlers of one scheduled delivery went. */
@@ -26,41 +29,54 @@ export class EventRouter {
   constructor(
     private readonly registry: HandlerRegistry,
     private readonly stream: ExpiredEventStream,
+    private readonly aborts: DeliveryAborts,
   ) {}
 
   /**
    * Routes a plain expired key. Exclusive handlers run only if `acquireExclusive`
-   * says this instance won the key; it is asked only when one matches.
+   * says this instance won the key; it is asked only when one matches. Settles
+   * when the handlers do, or at once when the delivery is aborted (shutdown).
    */
   async routePlain(
-    event: ExpiredKeyEvent,
+    fields: UnsignalledEvent,
     key: Uint8Array,
     acquireExclusive: () => Promise<boolean>,
   ): Promise<void> {
-    this.stream.emit(event);
-    const matched = this.registry.match(key);
-    if (matched.length === 0) return;
-    const exclusiveWon = matched.some((m) => m.exclusive) ? await acquireExclusive() : false;
-    const runnable = matched.filter((m) => !m.exclusive || exclusiveWon).map((m) => m.handler);
-    await Promise.all(runnable.map((handler) => this.run(handler, event)));
+    const control = this.aborts.openPlain();
+    try {
+      const event = control.event(fields);
+      this.stream.emit(event);
+      const matched = this.registry.match(key);
+      if (matched.length === 0) return;
+      const exclusiveWon = matched.some((m) => m.exclusive) ? await acquireExclusive() : false;
+      const runnable = matched.filter((m) => !m.exclusive || exclusiveWon).map((m) => m.handler);
+      await control.race(
+        Promise.all(runnable.map((handler) => this.run(handler, fields, event, control))),
+      );
+    } finally {
+      this.aborts.closePlain(control);
+    }
   }
 
   /**
    * Routes one delivery of a scheduled task, skipping handlers that succeeded
-   * in an earlier attempt.
+   * in an earlier attempt. `control` carries the delivery's signal; the
+   * caller decides what an abort means for the task.
    *
    * NOTE: when every handler returns a plain value the outcome is returned
    * synchronously: a burst of due tasks then costs no promise per handler.
    */
   routeScheduled(
-    event: ExpiredKeyEvent,
+    fields: UnsignalledEvent,
     alreadyDone: readonly string[],
+    control: DeliveryControl,
   ): DeliveryOutcome | Promise<DeliveryOutcome> {
+    const event = control.event(fields);
     this.stream.emit(event);
     const pending = this.registry
-      .match(event.key)
+      .match(fields.key)
       .filter(({ handler }) => !alreadyDone.includes(handler.id));
-    const results = pending.map(({ handler }) => this.run(handler, event));
+    const results = pending.map(({ handler }) => this.run(handler, fields, event, control));
     if (results.some((result) => result instanceof Promise)) {
       return Promise.all(results).then((settled) => this.outcome(pending, settled, alreadyDone));
     }
@@ -82,25 +98,62 @@ export class EventRouter {
     return { done, failures };
   }
 
-  /** Runs one handler to completion; a plain value settles synchronously, a Promise or Observable when it completes. */
+  /**
+   * Runs one handler to completion; a plain value settles synchronously, a
+   * Promise or Observable when it completes, or as failed at the handler's
+   * `timeoutMs`. A handler with a timeout gets its own signal (aborted by its
+   * timeout or with the delivery's); the others share the delivery's `event`.
+   */
   private run(
     handler: KeyExpiredHandler,
+    fields: UnsignalledEvent,
     event: ExpiredKeyEvent,
+    delivery: DeliveryControl,
   ): HandlerResult | Promise<HandlerResult> {
+    const control = handler.timeoutMs === undefined ? delivery : delivery.child();
+    const handlerEvent = control === delivery ? event : control.event(fields);
     let result: unknown;
     try {
-      result = handler.call(event);
+      result = handler.call(handlerEvent);
     } catch (cause) {
-      return this.failed(handler, event, cause);
+      return this.failed(handler, handlerEvent, cause);
     }
     if (!isObservable(result) && !isPromiseLike(result)) return SUCCEEDED;
     const completion = isObservable(result)
       ? lastValueFrom(result, { defaultValue: undefined })
       : Promise.resolve(result);
-    return completion.then(
-      () => SUCCEEDED,
-      (cause: unknown) => this.failed(handler, event, cause),
+    const settled = completion.then(
+      (): HandlerResult => SUCCEEDED,
+      // Thrown because it was aborted (as it should): the abort is what counts, and was reported.
+      (cause: unknown): HandlerResult =>
+        control.aborted ? { cause } : this.failed(handler, handlerEvent, cause),
     );
+    if (handler.timeoutMs === undefined) return settled;
+    return this.withTimeout(handler, handler.timeoutMs, handlerEvent, control, settled);
+  }
+
+  /** Fails the handler at its timeout, whether or not it heeds its signal (its result is then ignored). */
+  private async withTimeout(
+    handler: KeyExpiredHandler,
+    timeoutMs: number,
+    event: ExpiredKeyEvent,
+    control: DeliveryControl,
+    settled: Promise<HandlerResult>,
+  ): Promise<HandlerResult> {
+    const timer = setTimeout(
+      () => control.abort(new HandlerTimeoutError(handler.id, timeoutMs)),
+      timeoutMs,
+    );
+    try {
+      const result = await control.race(settled);
+      if (result !== ABORTED) return result;
+      const reason = control.reason;
+      // The delivery itself was aborted: the caller ignores every handler's result.
+      if (!(reason instanceof HandlerTimeoutError)) return { cause: reason };
+      return this.failed(handler, event, reason);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private failed(
@@ -118,7 +171,7 @@ export class EventRouter {
 
 /** How one handler call ended: `SUCCEEDED`, or the error it threw or rejected with. */
 type HandlerResult = typeof SUCCEEDED | { cause: unknown };
-const SUCCEEDED = 'succeeded';
+const SUCCEEDED = 'succeeded' as const;
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return (

@@ -3,6 +3,7 @@ import { CLAIM_SCAN_LIMIT } from '../delay-task.constants';
 import { ExpiredKeySource } from '../interfaces/expired-key-event.interface';
 import { isPermissionDenied } from '../redis/permission-denied';
 import { ClaimCursor, ClaimedTask, ClaimResult, TaskStore } from '../store/task-store';
+import { HandlerSlots, LimitedHandler } from './handler-slots';
 import { InFlight } from './in-flight';
 import { RedisClock } from './redis-clock';
 import { TaskRunner } from './task-runner';
@@ -21,6 +22,13 @@ export interface SchedulerSettings {
 /** A sequence of claims through one shard's due index, and how far it has looked. */
 interface Walk {
   cursor: ClaimCursor | null;
+  /**
+   * Set once a claim held back a task for a full handler: claims resume here,
+   * past the held-back tasks (and unhandled ones among them), while the
+   * cursor stays before them; a refill claims them from the cursor when
+   * their handler has room (`refill`).
+   */
+  resume: ClaimCursor | null;
 }
 
 /**
@@ -73,6 +81,9 @@ export class DueTaskScheduler {
   private readonly patrols: Walk[];
   /** Deliveries started so far. */
   private delivered = 0;
+  /** A refill is running; `refillAgain` asks it for another round. */
+  private refilling = false;
+  private refillAgain = false;
 
   constructor(
     private readonly store: TaskStore,
@@ -80,10 +91,12 @@ export class DueTaskScheduler {
     private readonly clock: RedisClock,
     private readonly deliveries: InFlight,
     private readonly settings: SchedulerSettings,
+    /** Per-handler `concurrency`, when a handler has one. */
+    private readonly slots?: HandlerSlots,
   ) {
     this.batchSize = Math.max(1, Math.ceil(settings.concurrency / 2));
-    this.walks = store.keys.shards.map(() => ({ cursor: null }));
-    this.patrols = store.keys.shards.map(() => ({ cursor: null }));
+    this.walks = store.keys.shards.map(() => ({ cursor: null, resume: null }));
+    this.patrols = store.keys.shards.map(() => ({ cursor: null, resume: null }));
   }
 
   /**
@@ -114,7 +127,7 @@ export class DueTaskScheduler {
    * had not caught up).
    */
   catchUp(): void {
-    for (const walk of this.walks) walk.cursor = null;
+    for (const walk of this.walks) walk.cursor = walk.resume = null;
     void this.drain('recovery');
   }
 
@@ -151,14 +164,17 @@ export class DueTaskScheduler {
     await Promise.all(
       this.patrols.map(async (patrol, shard) => {
         // No crowd: every drain looks from the start of the index anyway.
-        if (this.walks[shard].cursor === null) {
+        if (this.walks[shard].cursor === null && this.walks[shard].resume === null) {
           patrol.cursor = null;
           return;
         }
         const room = this.room();
         if (room <= 0 || this.stopped) return;
         try {
+          patrol.resume = null;
           const result = await this.claim(shard, room, patrol);
+          // Tasks held back for a full handler are the drains' to claim: the patrol moves on.
+          if (patrol.resume) patrol.cursor = patrol.resume;
           if (result.exhausted) patrol.cursor = null;
           this.deliver(result.tasks, 'recovery');
         } catch (error) {
@@ -203,8 +219,12 @@ export class DueTaskScheduler {
     }
   }
 
-  /** A delivery ended: claim more if claiming had stopped for lack of room. */
-  private readonly onDeliveryEnd = (): void => {
+  /** A delivery ended: claim more if claiming had stopped for lack of room (the module's or a handler's). */
+  private readonly onDeliveryEnd = (task?: ClaimedTask): void => {
+    if (task && this.slots) {
+      this.slots.release(task);
+      if (this.slots.hasWaitingWithRoom()) void this.refill();
+    }
     if (this.starvedForCapacity && this.deliveries.size <= this.settings.concurrency / 2) {
       this.starvedForCapacity = false;
       void this.drain('timer');
@@ -281,7 +301,10 @@ export class DueTaskScheduler {
       }
     }
     // Full of running deliveries: the refill (onDeliveryEnd) claims the rest.
-    if (starved) this.starvedForCapacity = true;
+    if (starved) {
+      this.starvedForCapacity = true;
+      this.slots?.markWaiting();
+    }
     return soonest;
   }
 
@@ -296,9 +319,14 @@ export class DueTaskScheduler {
     return this.room();
   }
 
-  /** Deliveries this instance may still start: `concurrency` minus those running and those being claimed. */
+  /**
+   * Deliveries this instance may still start: `concurrency` minus those
+   * running and those being claimed, and no more than its limited handlers
+   * have room for when every handler has a limit.
+   */
   private room(): number {
-    return this.settings.concurrency - this.deliveries.size - this.reserved;
+    const room = this.settings.concurrency - this.deliveries.size - this.reserved;
+    return this.slots ? Math.min(room, this.slots.room()) : room;
   }
 
   /**
@@ -308,16 +336,73 @@ export class DueTaskScheduler {
    */
   async claimDueNow(): Promise<number> {
     while (this.draining) await new Promise((resolve) => setImmediate(resolve));
-    for (const walk of this.walks) walk.cursor = null;
+    for (const walk of this.walks) walk.cursor = walk.resume = null;
     const before = this.delivered;
     await this.drain('timer');
     return this.delivered - before;
   }
 
+  /**
+   * Claims the tasks held back for handlers that have room again, from each
+   * shard's cursor: the drains go on past them, so a crowd waiting for a full
+   * handler is not read again by every claim, only as its handler frees room.
+   */
+  private async refill(): Promise<void> {
+    if (this.refilling) {
+      this.refillAgain = true;
+      return;
+    }
+    this.refilling = true;
+    try {
+      do {
+        this.refillAgain = false;
+        const handlers = this.slots?.takeWaitingWithRoom() ?? [];
+        if (handlers.length === 0 || this.stopped) break;
+        await Promise.all(
+          this.store.keys.shards.map((_, shard) => this.refillShard(shard, handlers)),
+        );
+      } while (this.refillAgain);
+    } catch (error) {
+      this.logger.warn(`Claiming due tasks failed, the sweep will retry: ${String(error)}`);
+    } finally {
+      this.refilling = false;
+    }
+  }
+
+  /**
+   * One shard's refill: a walk of its own from the drains' cursor up to where
+   * they resume, until the handlers are full again. It moves the drains'
+   * cursor on as far as it finds nothing but unhandled tasks, so the stretch
+   * that later refills read shrinks as the held-back tasks are claimed.
+   */
+  private async refillShard(shard: number, handlers: readonly LimitedHandler[]): Promise<void> {
+    const drains = this.walks[shard];
+    const startedAt = drains.cursor;
+    const walk: Walk = { cursor: startedAt, resume: null };
+    for (;;) {
+      const room = await this.roomOnceClaimsSettle();
+      if (this.stopped || !this.slots) return;
+      if (room <= 0 || !this.slots.hasRoom(handlers)) {
+        // Stopped short: what is left waits for the next room they free.
+        this.slots.expect(handlers);
+        return;
+      }
+      const result = await this.claim(shard, room, walk);
+      // NOTE: only while no drain moved the cursor meanwhile (after a reconnect it starts over).
+      if (drains.cursor === startedAt && walk.cursor !== startedAt) {
+        drains.cursor = walk.cursor;
+      }
+      this.deliver(result.tasks, 'timer');
+      const reached = walk.resume ?? walk.cursor;
+      if (result.exhausted || drains.resume === null || isAtOrPast(reached, drains.resume)) return;
+    }
+  }
+
   private deliver(tasks: readonly ClaimedTask[], source: ExpiredKeySource): void {
     this.delivered += tasks.length;
     for (const task of tasks) {
-      this.deliveries.track(this.runner.run(task, source), this.onDeliveryEnd);
+      const onEnd = this.slots ? () => this.onDeliveryEnd(task) : this.onDeliveryEnd;
+      this.deliveries.track(this.runner.run(task, source), onEnd);
     }
   }
 
@@ -326,28 +411,51 @@ export class DueTaskScheduler {
    * cursor on; the room it asks for stays reserved until the reply is in. A
    * walk has one claim in flight at a time, so its cursor moves in order.
    */
-  private async claim(shard: number, room: number, walk: Walk): Promise<ClaimResult> {
+  private async claim(
+    shard: number,
+    room: number,
+    walk: Walk,
+    patterns = this.settings.patterns,
+  ): Promise<ClaimResult> {
     const want = Math.min(room, this.batchSize);
     this.reserved += want;
+    const reservation = this.slots?.reserve(want);
+    let result: ClaimResult | undefined;
     try {
       const sentAt = this.clock.localNow();
-      const result = await this.store.claim(
+      const from = walk.resume ?? walk.cursor;
+      result = await this.store.claim(
         shard,
         want,
         this.settings.leaseMs,
-        walk.cursor,
+        from,
         CLAIM_SCAN_LIMIT,
         this.settings.owner,
-        this.settings.patterns,
+        patterns,
+        reservation?.budgets,
       );
       this.clock.observe(result.redisTimeMs, sentAt, this.clock.localNow());
-      walk.cursor = result.cursor;
+      // NOTE: past a task held back for a full handler the cursor stays put (the next drain
+      // must find that task again); this drain goes on from the last entry the claim inspected.
+      if (walk.resume === null) walk.cursor = result.cursor;
+      if (result.heldBack || walk.resume !== null) walk.resume = result.resume ?? from;
       return result;
     } finally {
       this.reserved -= want;
+      if (reservation && this.slots?.settle(reservation, result?.tasks ?? [], !!result?.heldBack)) {
+        void this.refill();
+      }
       const waiters = this.claimSettled;
       this.claimSettled = [];
       waiters.forEach((resolve) => resolve());
     }
   }
+}
+
+/** Whether position `a` of a due index is at or past `b`, in Redis' order: by score, then by the member's bytes. */
+function isAtOrPast(a: ClaimCursor | null, b: ClaimCursor): boolean {
+  if (a === null) return false;
+  const byScore = Number(a.score) - Number(b.score);
+  if (byScore !== 0) return byScore > 0;
+  return Buffer.compare(Buffer.from(a.member), Buffer.from(b.member)) >= 0;
 }

@@ -2,13 +2,15 @@ import { Logger } from '@nestjs/common';
 import { errorMessage } from '../delay-task.messages';
 import { HandlerRegistry } from '../discovery/handler.registry';
 import { BackoffOption } from '../interfaces/backoff.interface';
-import { ExpiredKeyEvent, ExpiredKeySource } from '../interfaces/expired-key-event.interface';
+import { ExpiredKeySource } from '../interfaces/expired-key-event.interface';
 import { TaskLifecycleEventType } from '../interfaces/task-lifecycle-event.interface';
 import { TaskLifecycleStream } from '../lifecycle/task-lifecycle-stream';
 import { SeriesOccurrences } from '../recurring/series-occurrences';
 import { SeriesRule } from '../recurring/series-rule';
 import { ClaimedTask, TaskStore } from '../store/task-store';
 import { decodePayload } from '../store/task-record';
+import { DeliveryAborts } from '../routing/delivery-aborts';
+import { ABORTED, UnsignalledEvent } from '../routing/delivery-control';
 import { EventRouter } from '../routing/event-router';
 import { AckBatcher } from './ack-batcher';
 import { backoffDelay } from './backoff';
@@ -45,6 +47,7 @@ export class TaskRunner {
     private readonly lifecycle: TaskLifecycleStream,
     private readonly settings: TaskRunnerSettings,
     private readonly series: SeriesOccurrences,
+    private readonly aborts: DeliveryAborts,
   ) {}
 
   async run(task: ClaimedTask, source: ExpiredKeySource): Promise<void> {
@@ -61,8 +64,9 @@ export class TaskRunner {
     this.announce('started', task);
     let done = task.done;
     let failure: Failure;
+    const control = this.aborts.openScheduled(task.key, task.token);
     try {
-      const event: ExpiredKeyEvent = {
+      const event: UnsignalledEvent = {
         key: task.key,
         payload: decodePayload(task.record.payloadJson),
         scheduled: true,
@@ -73,7 +77,13 @@ export class TaskRunner {
         db: this.settings.db,
         ...(rule && { recurring: true }),
       };
-      const outcome = await this.router.routeScheduled(event, task.done);
+      const outcome = await control.race(this.router.routeScheduled(event, task.done, control));
+      if (outcome === ABORTED) {
+        // Cancelled for good (the task is deleted) or shut down (re-delivered after its lease):
+        // nothing to write, whatever the handlers do next.
+        this.leases.release(task);
+        return;
+      }
       done = outcome.done;
       const [first] = outcome.failures;
       if (!first) {
@@ -85,6 +95,8 @@ export class TaskRunner {
       failure = first;
     } catch (error) {
       failure = { error };
+    } finally {
+      this.aborts.closeScheduled(task.key, task.token);
     }
     await this.recordFailure(task, done, failure, rule);
   }

@@ -21,6 +21,7 @@ const SCRIPTS = {
   'series-declare': 6,
   'series-advance': 5,
   'series-end': 4,
+  abort: 4,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -22,6 +22,8 @@ export class TaskKeys {
   readonly shards: readonly ShardKeys[];
   /** Pub/Sub channel on which an earlier due time is announced to every instance. */
   readonly wakeChannel: string;
+  /** Pub/Sub channel naming a delivery stopped by `cancel(key, { abort: true })`: `"<claim token><key>"`. */
+  readonly abortChannel: string;
   private readonly ownPrefix: Buffer;
 
   constructor(
@@ -41,6 +43,7 @@ export class TaskKeys {
       };
     });
     this.wakeChannel = `${prefix}:wake`;
+    this.abortChannel = `${prefix}:abort`;
     this.ownPrefix = Buffer.from(`${prefix}:`, 'utf8');
   }
 

@@ -34,6 +34,8 @@ export interface PreparedTask {
   payloadJson: string;
   /** Optional fields stored beside the payload. */
   extensions?: RecordExtensions;
+  /** `schedule.lua`'s code of the `ifPending` mode; `'r'` (replace) when absent. */
+  ifPending?: string;
 }
 
 /** A task this instance just claimed. */
@@ -72,7 +74,18 @@ export interface ClaimResult {
   cursor: ClaimCursor | null;
   /** Whether every due entry was inspected (nothing left to claim behind the ones returned). */
   exhausted: boolean;
+  /** The last entry inspected, where a walk past held-back tasks resumes (null if none was). */
+  resume: ClaimCursor | null;
+  /** Whether a task was passed over because a limited handler matching it was full. */
+  heldBack: boolean;
   tasks: ClaimedTask[];
+}
+
+/** What one claim may take for a handler with a `concurrency` limit. */
+export interface HandlerBudget {
+  /** Most tasks the claim may take that this handler matches. */
+  room: number;
+  patterns: readonly string[];
 }
 
 /** A task as stored, whichever state it is in. */
@@ -164,8 +177,18 @@ type ClaimReply = [
   string | null,
   number,
   number,
+  string | null,
+  string | null,
+  number,
   ...(string | null)[],
 ];
+
+/** Claim arguments of the limited handlers: their count, then room, pattern count, patterns of each. */
+function budgetArgs(budgets: readonly HandlerBudget[]): Array<string | number> {
+  const args: Array<string | number> = [budgets.length];
+  for (const { room, patterns } of budgets) args.push(room, patterns.length, ...patterns);
+  return args;
+}
 
 /**
  * Everything the module stores in Redis about scheduled tasks. Each change is
@@ -213,6 +236,7 @@ export class TaskStore {
               task.timing.kind + task.timing.amount,
               task.header,
               encodeExtensions(task.extensions) + task.payloadJson,
+              task.ifPending ?? 'r',
             );
           }
           return args;
@@ -265,6 +289,21 @@ export class TaskStore {
     return reply === 1;
   }
 
+  /**
+   * Deletes a pending or in-flight task; an in-flight one's claim is announced
+   * on the abort channel. Whether it was pending, in flight, or neither.
+   */
+  async abort(key: string): Promise<'pending' | 'active' | null> {
+    const keys = this.shardKeys(key);
+    const reply = await this.scripts.run(
+      this.client,
+      'abort',
+      [keys.due, keys.tasks, keys.state, keys.active],
+      [key, this.keys.abortChannel],
+    );
+    return reply === 1 ? 'pending' : reply === 2 ? 'active' : null;
+  }
+
   /** New due time of a pending task, or null when it is not pending. */
   async reschedule(key: string, timing: Timing): Promise<number | null> {
     const keys = this.shardKeys(key);
@@ -301,7 +340,11 @@ export class TaskStore {
     return stored;
   }
 
-  /** Claims due tasks of one shard whose keys match `patterns`, resuming after `cursor`. */
+  /**
+   * Claims due tasks of one shard whose keys match `patterns`, resuming after
+   * `cursor`; a task matching a handler of `budgets` is taken only while that
+   * handler has room.
+   */
   async claim(
     shard: number,
     want: number,
@@ -310,17 +353,27 @@ export class TaskStore {
     scanLimit: number,
     owner: string,
     patterns: string[],
+    budgets: readonly HandlerBudget[] = [],
   ): Promise<ClaimResult> {
     const keys = this.keys.shards[shard];
     const reply = (await this.scripts.run(
       this.client,
       'claim',
       [keys.due, keys.tasks, keys.state, keys.active, keys.seq, keys.floor],
-      [want, leaseMs, cursor?.score ?? '', cursor?.member ?? '', scanLimit, owner, ...patterns],
+      [
+        want,
+        leaseMs,
+        cursor?.score ?? '',
+        cursor?.member ?? '',
+        scanLimit,
+        owner,
+        ...budgetArgs(budgets),
+        ...patterns,
+      ],
     )) as ClaimReply;
     const tasks: ClaimedTask[] = [];
     let token = Number(reply[5]);
-    for (let i = 6; i < reply.length; i += 3) {
+    for (let i = 9; i < reply.length; i += 3) {
       const before = parseState(reply[i + 1] as string | null);
       const attempt = before.attempt + 1;
       tasks.push({
@@ -338,6 +391,8 @@ export class TaskStore {
       nextDueAt: reply[1] === null ? null : Number(reply[1]),
       cursor: reply[2] === null ? cursor : { score: reply[2], member: String(reply[3]) },
       exhausted: Number(reply[4]) === 1,
+      resume: reply[6] === null ? null : { score: reply[6], member: String(reply[7]) },
+      heldBack: Number(reply[8]) === 1,
       tasks,
     };
   }

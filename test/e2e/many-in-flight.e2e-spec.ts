@@ -88,7 +88,7 @@ describe('far more deliveries in flight than Lua can unpack', () => {
     scripts.install(admin);
     const count = 10_000;
     const args: string[] = [keys.wakeChannel];
-    for (let n = 0; n < count; n++) args.push(`k:${n}`, 'd0', '||', '');
+    for (let n = 0; n < count; n++) args.push(`k:${n}`, 'd0', '||', '', 'r');
     const scheduleKeys = [
       shard.due,
       shard.tasks,
@@ -110,10 +110,11 @@ describe('far more deliveries in flight than Lua can unpack', () => {
         '',
         1_000,
         'tester',
+        0, // no handler with a concurrency limit
         'k:*',
       ])) as unknown[];
       let token = Number(reply[5]);
-      for (let i = 6; i < reply.length; i += 3) {
+      for (let i = 9; i < reply.length; i += 3) {
         claimed.push(String(reply[i]), `1|${token++}@tester|`);
       }
     }

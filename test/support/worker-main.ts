@@ -7,14 +7,17 @@
  * - `REDIS_URL`, `PREFIX`, `PATTERN` (required)
  * - `MODE`: `record` (resolve at once) | `hang` (never resolve: a stuck or
  *   soon-killed instance) | `slow:<ms>` (resolve after ms) | `slow:<min>-<max>`
- *   (resolve after a random ms in that range, a new one per delivery); the
+ *   (resolve after a random ms in that range, a new one per delivery) |
+ *   `signal` (resolve once `event.signal` aborts, reporting `aborted`); the
  *   parent may change it at run time with `{ type: 'mode', mode }`
  * - `DT_OPTIONS`: JSON merged over the module options below
  * - `RECURRING`: JSON `{ key, options }`: also a `@Recurring(key, options)`
  *   handler, reporting like the other one (declared at bootstrap)
+ * - `HANDLER_OPTIONS`: JSON options of the `@OnKeyExpired` decorator
  *
  * Messages to the parent: `ready`, `handled` (a handler started, with the
- * event's timing), `completed` (a handler resolved), `closing`/`closed` (around
+ * event's timing), `aborted` (in `signal` mode: the signal aborted, with its
+ * reason's class name and `origin`), `completed` (a handler resolved), `closing`/`closed` (around
  * `app.close()` on SIGTERM), `fatal`.
  */
 import 'reflect-metadata';
@@ -27,6 +30,7 @@ import {
   OnKeyExpired,
   Recurring,
   RecurringOptions,
+  OnKeyExpiredOptions,
 } from '../../lib';
 
 function required(name: string): string {
@@ -42,8 +46,17 @@ function send(message: Record<string, unknown>): void {
 let mode = process.env.MODE ?? 'record';
 
 /** What the handler does once it has reported the delivery. */
-function behave(): Promise<void> {
+function behave(event: ExpiredKeyEvent): Promise<void> {
   if (mode === 'hang') return new Promise<void>(() => undefined);
+  if (mode === 'signal') {
+    return new Promise<void>((resolve) =>
+      event.signal.addEventListener('abort', () => {
+        const reason = event.signal.reason as { name?: string; origin?: string };
+        send({ type: 'aborted', key: event.key, reason: reason.name, origin: reason.origin });
+        resolve();
+      }),
+    );
+  }
   const slow = /^slow:(\d+)(?:-(\d+))?$/.exec(mode);
   if (slow) {
     const min = Number(slow[1]);
@@ -68,13 +81,15 @@ async function report(event: ExpiredKeyEvent): Promise<void> {
   };
   // Date.now() here is this process' clock, skewed when clock-skew.ts is preloaded.
   send({ type: 'handled', ...fields, localNow: Date.now() });
-  await behave();
+  await behave(event);
   send({ type: 'completed', ...fields, localNow: Date.now() });
 }
 
+const handlerOptions = JSON.parse(process.env.HANDLER_OPTIONS ?? '{}') as OnKeyExpiredOptions;
+
 @Injectable()
 class ReportingHandler {
-  @OnKeyExpired(required('PATTERN'))
+  @OnKeyExpired(required('PATTERN'), handlerOptions)
   handle(event: ExpiredKeyEvent): Promise<void> {
     return report(event);
   }

@@ -6,14 +6,15 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import type { DelayTaskModuleOptions, ExpiredKeySource } from '../../lib';
+import type { DelayTaskModuleOptions, ExpiredKeySource, OnKeyExpiredOptions } from '../../lib';
 
 const REPO_ROOT = resolve(__dirname, '..', '..');
 const WORKER_MAIN = join(__dirname, 'worker-main.ts');
 const CLOCK_SKEW = join(__dirname, 'clock-skew.ts');
 
 /** What the child's handler does with a delivery: resolve at once, never, after ms, or after a random ms in a range. */
-export type WorkerMode = 'record' | 'hang' | `slow:${number}` | `slow:${number}-${number}`;
+export type WorkerMode =
+  'record' | 'hang' | 'signal' | `slow:${number}` | `slow:${number}-${number}`;
 
 /** Module options a worker can take (JSON: no functions, no client instances). */
 export type WorkerModuleOptions = Omit<
@@ -32,6 +33,8 @@ export interface WorkerStartOptions {
   mode?: WorkerMode;
   /** Module options; `keyspaceEvents` defaults to false in workers. */
   options?: WorkerModuleOptions;
+  /** Options of the worker's `@OnKeyExpired` decorator. */
+  handlerOptions?: OnKeyExpiredOptions;
   /** Run the child's wall clock this far ahead (negative: behind). */
   clockSkewMs?: number;
   /** Extra environment for the child. */
@@ -62,7 +65,7 @@ export interface HandlerReport {
 }
 
 export interface OtherReport {
-  type: 'ready' | 'closing' | 'closed' | 'fatal' | 'mode' | 'exit';
+  type: 'ready' | 'closing' | 'closed' | 'fatal' | 'mode' | 'exit' | 'aborted';
   receivedAt: number;
   worker: string;
   [field: string]: unknown;
@@ -120,6 +123,7 @@ export class WorkerProcess {
         PATTERN: options.pattern,
         MODE: options.mode ?? 'record',
         DT_OPTIONS: JSON.stringify(options.options ?? {}),
+        HANDLER_OPTIONS: JSON.stringify(options.handlerOptions ?? {}),
         CLOCK_SKEW_MS: String(options.clockSkewMs ?? 0),
         ...options.env,
       },

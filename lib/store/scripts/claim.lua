@@ -9,6 +9,14 @@
   its "now", and no entry is ever indexed below the floor (due-index.lua), so
   nothing can appear behind a cursor that stops short of that millisecond.
 
+  A handler may have a limit of deliveries in flight (per-handler concurrency):
+  the caller passes each limited handler's room, and a task is taken only if
+  every limited handler matching it has room left (a full handler holds back
+  only its own tasks). The cursor never moves past a task held back that way:
+  it becomes claimable as room frees. The caller may resume after the last
+  entry inspected (held back and unhandled entries alone lie behind it), and
+  claims the held-back tasks from the cursor once their handler has room.
+
   KEYS[1] due     zset  key -> moment the task becomes claimable
   KEYS[2] tasks   hash  key -> record
   KEYS[3] state   hash  key -> state
@@ -21,10 +29,14 @@
   ARGV[4] cursor member (a due entry the caller cannot handle)
   ARGV[5] most due entries to inspect
   ARGV[6] the caller's instance id, written into each claim as "<token>@<owner>"
-  ARGV[7..] patterns (Redis glob) the caller has handlers for
+  ARGV[7] how many limited handlers follow, then per limited handler:
+          its room (most tasks this claim may take for it), its pattern count, its patterns
+  ARGV[..] then to the end: patterns (Redis glob) the caller has handlers for
 
   Returns: { Redis' clock in microseconds, soonest future due time or false, cursor score or false,
              cursor member or false, exhausted (1|0), first token,
+             last inspected entry's score or false, its member or false,
+             held back (1 if a task was passed over because a limited handler was full, else 0),
              then per claimed task 3 values: key, state before the claim (or false), record }
            The cursor is the caller's new one (unchanged when nothing new was passed over).
            The n-th task returned holds token (first token + n - 1)@owner; the caller derives
@@ -48,8 +60,16 @@ if indexFloor(KEYS[6], now) == now then redis.call('SET', KEYS[6], now) end
 local start = 0
 if cursorScore ~= '' then start = rankAfter(KEYS[1], cursorScore, cursorMember) end
 
+local limits, argi = {}, 8
+for _ = 1, tonumber(ARGV[7]) do
+  local limit, count = { room = tonumber(ARGV[argi]), matchers = {} }, tonumber(ARGV[argi + 1])
+  for j = argi + 2, argi + 1 + count do limit.matchers[#limit.matchers + 1] = globMatcher(ARGV[j]) end
+  limits[#limits + 1] = limit
+  argi = argi + 2 + count
+end
+
 local matchers = {}
-for i = 7, #ARGV do matchers[#matchers + 1] = globMatcher(ARGV[i]) end
+for i = argi, #ARGV do matchers[#matchers + 1] = globMatcher(ARGV[i]) end
 local function handled(key)
   for _, matcher in ipairs(matchers) do
     if matcher(key) then return true end
@@ -57,12 +77,29 @@ local function handled(key)
   return false
 end
 
+-- Takes a place for `key` in every limited handler matching it; false (taking none) if one is full.
+local function takeRoom(key)
+  local needed = {}
+  for _, limit in ipairs(limits) do
+    for _, matcher in ipairs(limit.matchers) do
+      if matcher(key) then
+        if limit.room <= 0 then return false end
+        needed[#needed + 1] = limit
+        break
+      end
+    end
+  end
+  for _, limit in ipairs(needed) do limit.room = limit.room - 1 end
+  return true
+end
+
 -- Pages of the index from `start`: the first as large as the claim (most due entries match),
 -- doubling while entries are passed over, at most scanLimit entries inspected in all. Ranks hold
 -- still until the claimed entries are removed at the end.
 -- Exhausted: nothing due is left behind what was inspected (a future entry or the index's end).
-local picked, inspected, exhausted = {}, 0, 0
+local picked, inspected, exhausted, heldBack = {}, 0, 0, 0
 local newCursorScore, newCursorMember = false, false
+local lastScore, lastMember = false, false
 local pageSize, done = want, false
 while not done and inspected < scanLimit do
   local size = math.min(pageSize, scanLimit - inspected)
@@ -79,9 +116,15 @@ while not done and inspected < scanLimit do
       break
     end
     inspected = inspected + 1
+    -- As for the cursor, entries of the current millisecond are not passed for good.
+    if score < now then lastScore, lastMember = entries[i + 1], key end
     if handled(key) then
-      picked[#picked + 1] = key
-    elseif score < now then
+      if #limits == 0 or takeRoom(key) then
+        picked[#picked + 1] = key
+      else
+        heldBack = 1
+      end
+    elseif score < now and heldBack == 0 then
       -- Entries of the current millisecond are looked at again next time: a task
       -- written later in this millisecond may still sort before them.
       newCursorScore, newCursorMember = entries[i + 1], key
@@ -97,7 +140,7 @@ while not done and inspected < scanLimit do
   pageSize = pageSize * 2
 end
 
-local result = { nowMicros, false, newCursorScore, newCursorMember, exhausted, 0 }
+local result = { nowMicros, false, newCursorScore, newCursorMember, exhausted, 0, lastScore, lastMember, heldBack }
 
 if #picked > 0 then
   local records = hmgetAll(KEYS[2], picked)

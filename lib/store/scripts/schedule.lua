@@ -1,7 +1,10 @@
 --[[
   Schedules tasks (upsert). Each key's record and due time are written,
   replacing whatever task of that key exists: pending, in flight (its running
-  handler's acknowledgement then no longer applies) or dead-lettered.
+  handler's acknowledgement then no longer applies) or dead-lettered. A task's
+  mode says what to do when the key has a pending task (one in the due index):
+  replace it (r), keep it and write nothing (k), or write the new one due at
+  the sooner (e) or later (l) of the two due times.
 
   KEYS[1] due     zset  key -> moment the task becomes claimable (ms, Redis clock)
   KEYS[2] tasks   hash  key -> record
@@ -10,12 +13,13 @@
   KEYS[5] dead    hash  key -> dead letter
   KEYS[6] floor   string lowest score a new due entry may get (due-index.lua)
   ARGV[1] wake channel
-  ARGV[2..] per task, 4 values: key, timing ("d<delay ms>" | "a<epoch ms>"),
-            header "<maxAttempts>|<backoff>|", payload JSON ("" for none)
+  ARGV[2..] per task, 5 values: key, timing ("d<delay ms>" | "a<epoch ms>"),
+            header "<maxAttempts>|<backoff>|", payload JSON ("" for none),
+            mode if the key has a pending task ("r" | "k" | "e" | "l")
 
-  Returns: the due time of each task, in ARGV order.
+  Returns: the due time in force of each task, in ARGV order.
 ]]
--- @include clock, wake, chunks, due-index
+-- @include clock, wake, chunks, due-index, record
 
 local now = redisNowMs()
 local soonest = soonestFutureDue(KEYS[1], now)
@@ -23,19 +27,34 @@ local floor = indexFloor(KEYS[6], now)
 local dues, scores, records, keys = {}, {}, {}, {}
 local earliest = nil
 
-for i = 2, #ARGV, 4 do
+-- The due time of the key's pending task, or nil if it has none.
+local function pendingDue(key)
+  if not redis.call('ZSCORE', KEYS[1], key) then return nil end
+  local record = redis.call('HGET', KEYS[2], key)
+  return record and recordDueAt(record)
+end
+
+for i = 2, #ARGV, 5 do
   local key = ARGV[i]
   local timing = ARGV[i + 1]
+  local mode = ARGV[i + 4]
   local due = tonumber(string.sub(timing, 2))
   if string.byte(timing, 1) == 100 then due = now + due end -- 'd': a delay from now
-  dues[#dues + 1] = due
-  keys[#keys + 1] = key
-  local score = indexScore(due, floor)
-  scores[#scores + 1] = score
-  scores[#scores + 1] = key
-  records[#records + 1] = key
-  records[#records + 1] = ARGV[i + 2] .. due .. '|' .. ARGV[i + 3]
-  if earliest == nil or score < earliest then earliest = score end
+  local current = mode ~= 'r' and pendingDue(key)
+  if current and mode == 'k' then
+    dues[#dues + 1] = current
+  else
+    if current and mode == 'e' then due = math.min(due, current) end
+    if current and mode == 'l' then due = math.max(due, current) end
+    dues[#dues + 1] = due
+    keys[#keys + 1] = key
+    local score = indexScore(due, floor)
+    scores[#scores + 1] = score
+    scores[#scores + 1] = key
+    records[#records + 1] = key
+    records[#records + 1] = ARGV[i + 2] .. due .. '|' .. ARGV[i + 3]
+    if earliest == nil or score < earliest then earliest = score end
+  end
 end
 
 if #keys > 0 then
