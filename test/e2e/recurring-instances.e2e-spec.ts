@@ -120,6 +120,12 @@ describe('a recurring series across instances', () => {
       'next occurrence',
     )) as HandlerReport;
     expect(next).toMatchObject({ attempt: 1, source: 'timer' });
+    // Its handler reports completion in a message of its own, right after.
+    await survivor.waitFor(
+      (report) => report.type === 'completed' && report.dueAt === dueAt + every,
+      5_000,
+      'next occurrence completed',
+    );
     // The killed occurrence completed once (on the survivor); nothing ran twice.
     const completed = reports([survivor], 'completed').map((report) => report.dueAt);
     expect(completed.slice(0, 2)).toEqual([dueAt, dueAt + every]);
