@@ -30,6 +30,7 @@ import { InFlight } from './scheduler/in-flight';
 import { LeaseKeeper } from './scheduler/lease-keeper';
 import { RedisClock } from './scheduler/redis-clock';
 import { TaskRunner } from './scheduler/task-runner';
+import { DelayTaskTelemetry } from './telemetry/delay-task-telemetry';
 import { ResolvedDelayTaskOptions } from './validation/module-options.validation';
 
 /**
@@ -65,6 +66,7 @@ export class DelayTaskOrchestrator
     private readonly lifecycle: TaskLifecycleStream,
     private readonly listeners: TaskEventDispatcher,
     private readonly identity: InstanceIdentity,
+    private readonly telemetry: DelayTaskTelemetry,
   ) {}
 
   /** The subscriber of plain expired keys, for health checks; `'off'` when the module does not listen for them. */
@@ -115,6 +117,7 @@ export class DelayTaskOrchestrator
   private async start(): Promise<void> {
     this.explorer.explore();
     this.listeners.start();
+    this.telemetry.countInFlight(() => this.deliveries.size);
     await this.connection.ready();
     await checkEvictionPolicy(this.connection.servers(), this.logger);
     // Every instance announces itself, one that only schedules too (with no patterns).
@@ -139,6 +142,7 @@ export class DelayTaskOrchestrator
         this.clock,
         this.plainEvents,
         this.identity.id,
+        this.telemetry,
       );
       await this.listener.start();
     }
@@ -158,7 +162,12 @@ export class DelayTaskOrchestrator
       this.acks,
       this.registry,
       this.lifecycle,
-      { db: this.connection.db, maxAttempts: options.maxAttempts, backoff: options.backoff },
+      {
+        db: this.connection.db,
+        maxAttempts: options.maxAttempts,
+        backoff: options.backoff,
+        telemetry: this.telemetry.deliveries,
+      },
     );
     const scheduler = new DueTaskScheduler(this.store, runner, this.clock, this.deliveries, {
       patterns: this.registry.patterns(),

@@ -27,6 +27,7 @@ import { unhandledTasks } from './stats/unhandled-tasks';
 import { PreparedTask, TaskStore } from './store/task-store';
 import { claimOwner, decodePayload, recordHeader } from './store/task-record';
 import { ExpiredEventStream } from './routing/expired-event-stream';
+import { DelayTaskTelemetry } from './telemetry/delay-task-telemetry';
 import { validateListQuery } from './validation/list-query.validation';
 import { ResolvedDelayTaskOptions } from './validation/module-options.validation';
 import {
@@ -55,6 +56,7 @@ export class DelayTaskService {
     private readonly lifecycle: TaskLifecycleStream,
     private readonly directory: InstanceDirectory,
     private readonly overdue: OverdueInspector,
+    private readonly telemetry: DelayTaskTelemetry,
   ) {}
 
   /** Every event this instance routes: plain expired keys and each delivery of a scheduled task. */
@@ -93,6 +95,7 @@ export class DelayTaskService {
     options: ScheduleOptions,
   ): Promise<ScheduledTaskRef> {
     const task = this.prepare(key, payload, options);
+    this.attachTrace([task]);
     const [dueAt] = await this.store.schedule([task]);
     this.announceScheduled([task], [dueAt]);
     return { key: task.key, dueAt };
@@ -120,6 +123,7 @@ export class DelayTaskService {
       lastByKey.set(task.key, task);
     });
     const tasks = [...lastByKey.values()];
+    this.attachTrace(tasks);
     const dues = await this.store.schedule(tasks);
     this.announceScheduled(tasks, dues);
     return tasks.map((task, index) => ({ key: task.key, dueAt: dues[index] }));
@@ -280,7 +284,15 @@ export class DelayTaskService {
     return this.directory.list();
   }
 
+  /** Stores the active span with the tasks, so their deliveries link to it; nothing when no span is active. */
+  private attachTrace(tasks: PreparedTask[]): void {
+    const trace = this.telemetry.traceContext();
+    if (trace === undefined) return;
+    for (const task of tasks) task.extensions = { ...task.extensions, trace };
+  }
+
   private announceScheduled(tasks: readonly PreparedTask[], dues: readonly number[]): void {
+    this.telemetry.scheduled(tasks.length);
     if (!this.lifecycle.observed) return;
     tasks.forEach((task, index) => {
       this.lifecycle.emit({ type: 'scheduled', key: task.key, attempt: 0, dueAt: dues[index] });

@@ -8,3 +8,4 @@ export * from './invalid-options.error';
 export * from './redis-connection.error';
 export * from './replication-timeout.error';
 export * from './redis-permission.error';
+export * from './optional-dependency-missing.error';

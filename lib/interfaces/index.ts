@@ -6,3 +6,4 @@ export * from './on-key-expired-options.interface';
 export * from './schedule-options.interface';
 export * from './task-info.interface';
 export * from './task-lifecycle-event.interface';
+export * from './telemetry-options.interface';

@@ -8,6 +8,7 @@ import { TaskLifecycleStream } from '../lifecycle/task-lifecycle-stream';
 import { ClaimedTask, TaskStore } from '../store/task-store';
 import { decodePayload } from '../store/task-record';
 import { EventRouter } from '../routing/event-router';
+import { DeliveryTelemetry, TrackedDelivery } from '../telemetry/delivery-telemetry';
 import { AckBatcher } from './ack-batcher';
 import { backoffDelay } from './backoff';
 import { LeaseKeeper } from './lease-keeper';
@@ -17,6 +18,8 @@ export interface TaskRunnerSettings {
   db: number;
   maxAttempts: number;
   backoff: BackoffOption;
+  /** Lateness, metrics and spans of each delivery. */
+  telemetry: DeliveryTelemetry;
 }
 
 /** A handler's failure, and the pattern by which it matched the key (absent if routing itself failed). */
@@ -50,6 +53,7 @@ export class TaskRunner {
     this.announce('started', task);
     let done = task.done;
     let failure: Failure;
+    let delivery: TrackedDelivery | undefined;
     try {
       const event: ExpiredKeyEvent = {
         key: task.key,
@@ -61,11 +65,13 @@ export class TaskRunner {
         source: task.recovered ? 'recovery' : source,
         db: this.settings.db,
       };
-      const outcome = await this.router.routeScheduled(event, task.done);
+      delivery = this.settings.telemetry.begin(task, event);
+      const outcome = await delivery.run(() => this.router.routeScheduled(event, task.done));
       done = outcome.done;
       const [first] = outcome.failures;
       if (!first) {
         this.acks.add(task);
+        delivery.end('completed');
         this.announce('completed', task);
         return;
       }
@@ -73,19 +79,21 @@ export class TaskRunner {
     } catch (error) {
       failure = { error };
     }
-    await this.recordFailure(task, done, failure);
+    await this.recordFailure(task, done, failure, delivery);
   }
 
   private async recordFailure(
     task: ClaimedTask,
     done: readonly string[],
     failure: Failure,
+    delivery: TrackedDelivery | undefined,
   ): Promise<void> {
     const maxAttempts = task.record.maxAttempts ?? this.settings.maxAttempts;
     const action = task.attempt >= maxAttempts ? 'dead' : 'retry';
     const retryDelayMs = backoffDelay(task.record.backoff ?? this.settings.backoff, task.attempt);
     const error = errorMessage(failure.error);
     this.announce('failed', task, { error, pattern: failure.pattern });
+    delivery?.end(action === 'dead' ? 'dead' : 'retrying', error);
     try {
       await this.store.fail(task, { action, retryDelayMs, done, error });
       if (action === 'dead') {

@@ -25,7 +25,8 @@
 
   Returns: { Redis' clock in microseconds, soonest future due time or false, cursor score or false,
              cursor member or false, exhausted (1|0), first token,
-             then per claimed task 3 values: key, state before the claim (or false), record }
+             then per claimed task 4 values: key, state before the claim (or false), record,
+             the due index score it was claimed at (when it became claimable: lateness is measured from it) }
            The cursor is the caller's new one (unchanged when nothing new was passed over).
            The n-th task returned holds token (first token + n - 1)@owner; the caller derives
            attempt, recovery flag and finished handlers from the state before.
@@ -61,7 +62,7 @@ end
 -- doubling while entries are passed over, at most scanLimit entries inspected in all. Ranks hold
 -- still until the claimed entries are removed at the end.
 -- Exhausted: nothing due is left behind what was inspected (a future entry or the index's end).
-local picked, inspected, exhausted = {}, 0, 0
+local picked, pickedScores, inspected, exhausted = {}, {}, 0, 0
 local newCursorScore, newCursorMember = false, false
 local pageSize, done = want, false
 while not done and inspected < scanLimit do
@@ -81,6 +82,7 @@ while not done and inspected < scanLimit do
     inspected = inspected + 1
     if handled(key) then
       picked[#picked + 1] = key
+      pickedScores[#picked] = entries[i + 1]
     elseif score < now then
       -- Entries of the current millisecond are looked at again next time: a task
       -- written later in this millisecond may still sort before them.
@@ -125,6 +127,7 @@ if #picked > 0 then
       result[#result + 1] = key
       result[#result + 1] = state or false
       result[#result + 1] = record
+      result[#result + 1] = pickedScores[i]
     end
   end
   callChunked('ZADD', KEYS[4], leases, 2)
