@@ -1,9 +1,6 @@
 import { describe } from '../delay-task.messages';
 import { InvalidOptionsError } from '../errors/invalid-options.error';
-import {
-  MetricsOptions,
-  PrometheusRegistry,
-} from '../interfaces/telemetry-options.interface';
+import { MetricsOptions, PrometheusRegistry } from '../interfaces/telemetry-options.interface';
 
 /** Whether an integration is off, on when its package is installed, or required. */
 export type Switch = 'off' | 'auto' | 'on';

@@ -1,5 +1,10 @@
 import type * as OTelApi from '@opentelemetry/api';
-import type { Attributes, BatchObservableCallback, Histogram, Observable } from '@opentelemetry/api';
+import type {
+  Attributes,
+  BatchObservableCallback,
+  Histogram,
+  Observable,
+} from '@opentelemetry/api';
 import { LatenessKind } from '../lateness-histogram';
 import { LabelledCounter } from '../metrics/labelled-values';
 import { GAUGES, METRICS, MetricDefinition } from '../metrics/metric-definitions';

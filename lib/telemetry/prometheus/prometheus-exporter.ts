@@ -99,7 +99,9 @@ export class PrometheusExporter {
       }));
     };
     const all: CollectedMetric[] = [
-      collected(METRICS.scheduled, () => counterSamples(METRICS.scheduled, metrics.scheduled.values())),
+      collected(METRICS.scheduled, () =>
+        counterSamples(METRICS.scheduled, metrics.scheduled.values()),
+      ),
       collected(METRICS.deliveries, () =>
         counterSamples(METRICS.deliveries, metrics.deliveries.values()),
       ),

@@ -50,7 +50,8 @@ export class DeliveryTracer {
   startDelivery(facts: DeliverySpanFacts): DeliverySpan | undefined {
     const { api } = this;
     const { event, pattern, latenessMs, origin } = facts;
-    const linked = origin === undefined ? undefined : decodeTraceContext(origin, api.createTraceState);
+    const linked =
+      origin === undefined ? undefined : decodeTraceContext(origin, api.createTraceState);
     const span = this.tracer.startSpan(
       `process ${pattern || event.key}`,
       {
