@@ -87,7 +87,7 @@ describe('OpenTelemetry metrics and traces', () => {
 
     const prefix = freshPrefix();
     const fixture = await startApp(
-      { connection: redis.url, prefix, backoff: { type: 'fixed', delay: 50 } },
+      { connection: redis.url, prefix, backoff: { type: 'fixed', delay: 1_500 } },
       [Payments],
     );
     const raw = new IORedis(redis.url);
@@ -154,6 +154,10 @@ describe('OpenTelemetry metrics and traces', () => {
         message: 'provider timed out',
       });
       expect(delivered[1].status.code).toBe(SpanStatusCode.UNSET);
+      // The retry ran 1.5 s after the business due time, but its lateness counts from its retry
+      // time, the moment it became due again (the due-index score claim.lua returns).
+      expect(deliveries.events[1].firedAt - dueAt).toBeGreaterThanOrEqual(1_500);
+      expect(delivered[1].attributes['delay_task.lateness_ms']).toBeLessThan(1_000);
 
       const byName = await collected();
       const deliveriesTotal = byName.get('delay_task_deliveries_total');
