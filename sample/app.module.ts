@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { DelayTaskExceptionFilter, DelayTaskModule } from '../lib';
 import { DelayTaskHealthIndicator } from '../lib/terminus';
 import { SAMPLE_CONFIG, SampleConfig } from './config';
@@ -17,8 +18,10 @@ import { PetsController } from './pets/pets.controller';
 import { PetsService } from './pets/pets.service';
 
 /**
- * The three stories in one app, with health (`GET /health`) and the module's
- * state (`GET /tasks/...`) mounted; `register` takes the config so tests can
+ * The three stories in one app, with health (`GET /health`), metrics
+ * (`GET /metrics`, prom-client's default registry as
+ * `@willsoto/nestjs-prometheus` serves it) and the module's state
+ * (`GET /tasks/...`) mounted; `register` takes the config so tests can
  * pass their own.
  */
 @Module({})
@@ -27,8 +30,13 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        DelayTaskModule.forRoot({ connection: config.redisUrl, prefix: config.prefix }),
+        DelayTaskModule.forRoot({
+          connection: config.redisUrl,
+          prefix: config.prefix,
+          metrics: { prometheus: true },
+        }),
         TerminusModule,
+        PrometheusModule.register(),
       ],
       controllers: [
         OrdersController,
