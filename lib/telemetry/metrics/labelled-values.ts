@@ -50,8 +50,13 @@ export class LabelledHistogram {
     entry.count += 1;
     entry.sum += value;
     // Non-cumulative here, so an observation touches one slot; values() accumulates.
-    const slot = this.bounds.findIndex((bound) => value <= bound);
-    if (slot >= 0) entry.buckets[slot] += 1;
+    const { bounds } = this;
+    for (let slot = 0; slot < bounds.length; slot++) {
+      if (value <= bounds[slot]) {
+        entry.buckets[slot] += 1;
+        return;
+      }
+    }
   }
 
   values(): LabelledDistribution[] {
