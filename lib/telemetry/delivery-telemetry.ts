@@ -2,7 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { ExpiredKeyEvent } from '../interfaces/expired-key-event.interface';
 import { ClaimedTask } from '../store/task-store';
 import { LatenessHistogram } from './lateness-histogram';
-import { DeliveryOutcomeLabel, TaskMetrics } from './metrics/task-metrics';
+import { DeliverySeries } from './metrics/delivery-series';
+import { DeliveryOutcomeLabel, DeliverySourceLabel, TaskMetrics } from './metrics/task-metrics';
 import { DeliverySpan, DeliveryTracer } from './tracing/delivery-tracer';
 
 /** One delivery as telemetry follows it: its handlers run inside `run`, then `end` says how it went. */
@@ -48,7 +49,9 @@ export class DeliveryTelemetry {
       origin: task.record.extensions.trace,
     });
     if (!this.metrics && !span) return UNTRACKED;
-    return new Delivery(pattern, event.source, this.metrics, span);
+    // A scheduled delivery's source is never 'keyspace'.
+    const source = event.source as DeliverySourceLabel;
+    return new Delivery(source, this.metrics, this.metrics?.seriesOf(pattern), span);
   }
 }
 
@@ -56,9 +59,9 @@ class Delivery implements TrackedDelivery {
   private readonly startedAt = performance.now();
 
   constructor(
-    private readonly pattern: string,
-    private readonly source: string,
+    private readonly source: DeliverySourceLabel,
     private readonly metrics: TaskMetrics | undefined,
+    private readonly series: DeliverySeries | undefined,
     private readonly span: DeliverySpan | undefined,
   ) {}
 
@@ -67,8 +70,10 @@ class Delivery implements TrackedDelivery {
   }
 
   end(outcome: DeliveryOutcomeLabel, error?: string): void {
-    const seconds = (performance.now() - this.startedAt) / 1000;
-    this.metrics?.delivered(this.pattern, this.source, outcome, seconds);
+    if (this.metrics && this.series) {
+      const seconds = (performance.now() - this.startedAt) / 1000;
+      this.metrics.delivered(this.series, this.source, outcome, seconds);
+    }
     this.span?.end(outcome, error);
   }
 }

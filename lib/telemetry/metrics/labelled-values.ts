@@ -33,36 +33,3 @@ export class LabelledCounter {
     return [...this.counts.values()].map(({ labels, value }) => ({ labels, value }));
   }
 }
-
-/** A histogram per label combination, in process: an observation touches one bucket slot. */
-export class LabelledHistogram {
-  private readonly distributions = new Map<string, LabelledDistribution>();
-
-  constructor(readonly bounds: readonly number[]) {}
-
-  observe(labels: readonly string[], value: number): void {
-    const id = labels.join(SEPARATOR);
-    let entry = this.distributions.get(id);
-    if (!entry) {
-      entry = { labels, buckets: this.bounds.map(() => 0), count: 0, sum: 0 };
-      this.distributions.set(id, entry);
-    }
-    entry.count += 1;
-    entry.sum += value;
-    // Non-cumulative here, so an observation touches one slot; values() accumulates.
-    const { bounds } = this;
-    for (let slot = 0; slot < bounds.length; slot++) {
-      if (value <= bounds[slot]) {
-        entry.buckets[slot] += 1;
-        return;
-      }
-    }
-  }
-
-  values(): LabelledDistribution[] {
-    return [...this.distributions.values()].map(({ labels, buckets, count, sum }) => {
-      let running = 0;
-      return { labels, buckets: buckets.map((n) => (running += n)), count, sum };
-    });
-  }
-}

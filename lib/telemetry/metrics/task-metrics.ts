@@ -1,10 +1,10 @@
 import { LatenessHistogram, LatenessKind } from '../lateness-histogram';
 import { GaugeReader, GaugeValues } from './gauge-reader';
-import { LabelledCounter, LabelledHistogram } from './labelled-values';
+import { DeliveryOutcomeLabel, DeliverySeries, DeliverySourceLabel } from './delivery-series';
+import { LabelledCount, LabelledCounter, LabelledDistribution } from './labelled-values';
 import { HANDLER_DURATION_BUCKETS_SECONDS } from './metric-definitions';
 
-/** How a delivery of a scheduled task ended, as the `outcome` label says it. */
-export type DeliveryOutcomeLabel = 'completed' | 'retrying' | 'dead';
+export type { DeliveryOutcomeLabel, DeliverySourceLabel };
 
 /**
  * Told of every histogram observation, for an exporter whose histograms are
@@ -23,14 +23,11 @@ export interface HistogramSink {
  */
 export class TaskMetrics {
   readonly scheduled = new LabelledCounter();
-  /** pattern, source, outcome */
-  readonly deliveries = new LabelledCounter();
-  /** pattern */
-  readonly deadLettered = new LabelledCounter();
   /** pattern */
   readonly keyspaceEvents = new LabelledCounter();
-  /** pattern, outcome */
-  readonly handlerDuration = new LabelledHistogram(HANDLER_DURATION_BUCKETS_SECONDS);
+  readonly handlerDurationBounds = HANDLER_DURATION_BUCKETS_SECONDS;
+  /** Deliveries and handler durations, by handler pattern. */
+  private readonly series = new Map<string, DeliverySeries>();
   private readonly sinks = new Set<HistogramSink>();
 
   constructor(
@@ -45,17 +42,42 @@ export class TaskMetrics {
     for (const sink of this.sinks) sink.lateness(kind, seconds);
   }
 
+  /** Where the deliveries of one handler pattern are counted (`''`: none matched). */
+  seriesOf(pattern: string): DeliverySeries {
+    let series = this.series.get(pattern);
+    if (!series) {
+      series = new DeliverySeries(pattern, HANDLER_DURATION_BUCKETS_SECONDS);
+      this.series.set(pattern, series);
+    }
+    return series;
+  }
+
   /** Counts one finished delivery of a scheduled task. */
   delivered(
-    pattern: string,
-    source: string,
+    series: DeliverySeries,
+    source: DeliverySourceLabel,
     outcome: DeliveryOutcomeLabel,
     durationSeconds: number,
   ): void {
-    this.deliveries.inc([pattern, source, outcome]);
-    if (outcome === 'dead') this.deadLettered.inc([pattern]);
-    this.handlerDuration.observe([pattern, outcome], durationSeconds);
-    for (const sink of this.sinks) sink.handlerDuration(pattern, outcome, durationSeconds);
+    series.record(source, outcome, durationSeconds);
+    for (const sink of this.sinks) sink.handlerDuration(series.pattern, outcome, durationSeconds);
+  }
+
+  /** delay_task_deliveries_total: pattern, source, outcome. */
+  deliveries(): LabelledCount[] {
+    return [...this.series.values()].flatMap((series) => series.deliveries());
+  }
+
+  /** delay_task_dead_lettered_total: pattern. */
+  deadLettered(): LabelledCount[] {
+    return [...this.series.values()]
+      .map((series) => ({ labels: [series.pattern], value: series.deadLettered() }))
+      .filter(({ value }) => value > 0);
+  }
+
+  /** delay_task_handler_duration_seconds: pattern, outcome. */
+  handlerDuration(): LabelledDistribution[] {
+    return [...this.series.values()].flatMap((series) => series.durationsByOutcome());
   }
 
   /** Reads the gauges: one read per collection, however many gauges ask. */

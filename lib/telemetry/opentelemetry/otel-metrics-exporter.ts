@@ -6,7 +6,7 @@ import type {
   Observable,
 } from '@opentelemetry/api';
 import { LatenessKind } from '../lateness-histogram';
-import { LabelledCounter } from '../metrics/labelled-values';
+import { LabelledCount } from '../metrics/labelled-values';
 import { GAUGES, METRICS, MetricDefinition } from '../metrics/metric-definitions';
 import { DeliveryOutcomeLabel, HistogramSink, TaskMetrics } from '../metrics/task-metrics';
 import { INSTRUMENTATION_NAME } from '../tracing/delivery-tracer';
@@ -60,15 +60,15 @@ export class OpenTelemetryMetricsExporter {
     };
     this.removeSink = metrics.addSink(sink);
 
-    const counters: Array<[MetricDefinition, LabelledCounter]> = [
-      [METRICS.scheduled, metrics.scheduled],
-      [METRICS.deliveries, metrics.deliveries],
-      [METRICS.deadLettered, metrics.deadLettered],
-      [METRICS.keyspaceEvents, metrics.keyspaceEvents],
+    const counters: Array<[MetricDefinition, () => LabelledCount[]]> = [
+      [METRICS.scheduled, () => metrics.scheduled.values()],
+      [METRICS.deliveries, () => metrics.deliveries()],
+      [METRICS.deadLettered, () => metrics.deadLettered()],
+      [METRICS.keyspaceEvents, () => metrics.keyspaceEvents.values()],
     ];
-    const counterInstruments = counters.map(([definition, counter]) => ({
+    const counterInstruments = counters.map(([definition, values]) => ({
       definition,
-      counter,
+      values,
       instrument: meter.createObservableCounter(definition.name, { description: definition.help }),
     }));
     const gaugeInstruments = GAUGES.map((gauge) => {
@@ -82,8 +82,8 @@ export class OpenTelemetryMetricsExporter {
       };
     });
     this.callback = async (result) => {
-      for (const { definition, counter, instrument } of counterInstruments) {
-        for (const { labels, value } of counter.values()) {
+      for (const { definition, values, instrument } of counterInstruments) {
+        for (const { labels, value } of values()) {
           result.observe(instrument, value, attributesOf(definition, labels));
         }
       }

@@ -102,11 +102,9 @@ export class PrometheusExporter {
       collected(METRICS.scheduled, () =>
         counterSamples(METRICS.scheduled, metrics.scheduled.values()),
       ),
-      collected(METRICS.deliveries, () =>
-        counterSamples(METRICS.deliveries, metrics.deliveries.values()),
-      ),
+      collected(METRICS.deliveries, () => counterSamples(METRICS.deliveries, metrics.deliveries())),
       collected(METRICS.deadLettered, () =>
-        counterSamples(METRICS.deadLettered, metrics.deadLettered.values()),
+        counterSamples(METRICS.deadLettered, metrics.deadLettered()),
       ),
       collected(METRICS.keyspaceEvents, () =>
         counterSamples(METRICS.keyspaceEvents, metrics.keyspaceEvents.values()),
@@ -117,8 +115,8 @@ export class PrometheusExporter {
       collected(METRICS.handlerDuration, () =>
         histogramSamples(
           METRICS.handlerDuration,
-          metrics.handlerDuration.bounds,
-          metrics.handlerDuration.values(),
+          metrics.handlerDurationBounds,
+          metrics.handlerDuration(),
         ),
       ),
       ...GAUGES.map((gauge) =>
