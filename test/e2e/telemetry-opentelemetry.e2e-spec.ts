@@ -97,6 +97,8 @@ describe('OpenTelemetry metrics and traces', () => {
       const { dueAt } = await tracer().startActiveSpan('POST /checkout', async (span) => {
         scheduling = span.spanContext();
         try {
+          // scheduleMany stores the same context with each task it writes.
+          await tasks.scheduleMany([{ key: 'charge:9', payload: null, delay: 3_600_000 }]);
           return await tasks.schedule('charge:7', { amount: 5 }, { delay: 0 });
         } finally {
           span.end();
@@ -106,9 +108,11 @@ describe('OpenTelemetry metrics and traces', () => {
       await tasks.schedule('charge:8', null, { delay: 3_600_000 });
       const records = new TaskKeys(prefix, 1).shards[0].tasks;
       // The record carries the scheduling span's traceparent (record-extensions.ts, tag "t").
-      expect(await raw.hget(records, 'charge:7')).toContain(
-        `t00-${scheduling!.traceId}-${scheduling!.spanId}-01`,
-      );
+      for (const key of ['charge:7', 'charge:9']) {
+        expect(await raw.hget(records, key)).toContain(
+          `t00-${scheduling!.traceId}-${scheduling!.spanId}-01`,
+        );
+      }
       expect(await raw.hget(records, 'charge:8')).not.toContain('~');
 
       await deliveries.count(2);
@@ -169,7 +173,7 @@ describe('OpenTelemetry metrics and traces', () => {
         point(deliveriesTotal, { pattern: 'charge:*', source: 'timer', outcome: 'completed' })
           ?.value,
       ).toBe(1);
-      expect(point(byName.get('delay_task_scheduled_total'))?.value).toBe(2);
+      expect(point(byName.get('delay_task_scheduled_total'))?.value).toBe(3);
       const lateness = point(byName.get('delay_task_lateness_seconds'), { source: 'scheduled' });
       expect((lateness?.value as Histogram).count).toBe(2);
       expect((lateness?.value as Histogram).buckets.boundaries[0]).toBe(0.001);
@@ -178,7 +182,7 @@ describe('OpenTelemetry metrics and traces', () => {
         outcome: 'completed',
       });
       expect((duration?.value as Histogram).count).toBe(1);
-      expect(point(byName.get('delay_task_pending'))?.value).toBe(1);
+      expect(point(byName.get('delay_task_pending'))?.value).toBe(2);
       expect(point(byName.get('delay_task_dead'))?.value).toBe(0);
       expect(point(byName.get('delay_task_in_flight'))?.value).toBe(0);
     } finally {
