@@ -10,7 +10,8 @@
  * less than the wall time. It starts a redis-server of
  * its own, prints a table and exits; it is a figure, not a pass/fail test.
  *
- * TASKS and REPETITIONS (environment) change the burst and the repetitions.
+ * TASKS, REPETITIONS and SCRAPE_EVERY_MS (environment) change the burst, the
+ * repetitions and the collection period (0: no collection during the drains).
  */
 import 'reflect-metadata';
 import { Injectable, Module } from '@nestjs/common';
@@ -32,7 +33,8 @@ const TASKS = Number(process.env.TASKS ?? 20_000);
 const REPETITIONS = Number(process.env.REPETITIONS ?? 7);
 /** Scheduling is done well before the burst is due. */
 const DUE_IN_MS = 1_500;
-const SCRAPE_EVERY_MS = 500;
+/** How often the Prometheus registry is scraped and the OpenTelemetry reader collects; 0: never. */
+const SCRAPE_EVERY_MS = Number(process.env.SCRAPE_EVERY_MS ?? 500);
 
 type Variant = 'off' | 'prometheus' | 'otel';
 const VARIANTS: readonly Variant[] = ['off', 'prometheus', 'otel'];
@@ -115,7 +117,7 @@ async function main(): Promise<void> {
   const server = await RedisServer.start();
   const reader = new PeriodicExportingMetricReader({
     exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
-    exportIntervalMillis: SCRAPE_EVERY_MS,
+    exportIntervalMillis: SCRAPE_EVERY_MS || 3_600_000,
   });
   otelMetrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
   const variants = {
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
           Array.from({ length: TASKS }, (_, i) => ({ key: `drain:${rep}:${i}`, payload: i, at })),
         );
         const scraper =
-          variant === 'off'
+          variant === 'off' || SCRAPE_EVERY_MS === 0
             ? undefined
             : setInterval(() => void registry.metrics(), SCRAPE_EVERY_MS);
         const { ms, cpuMicros } = await drained;
