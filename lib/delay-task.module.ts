@@ -25,8 +25,8 @@ import { TaskLifecycleStream } from './lifecycle/task-lifecycle-stream';
 import { InstanceIdentity } from './instances/instance-identity';
 import { RedisClock } from './scheduler/redis-clock';
 import { OverdueInspector } from './stats/overdue-inspector';
-import { DelayTaskTelemetry } from './telemetry/delay-task-telemetry';
 import { LatenessHistogram } from './telemetry/lateness-histogram';
+import { telemetryProvider } from './telemetry/telemetry.provider';
 import {
   ResolvedDelayTaskOptions,
   resolveModuleOptions,
@@ -84,37 +84,7 @@ import {
     { provide: RedisClock, useFactory: () => new RedisClock() },
     { provide: InstanceIdentity, useFactory: () => new InstanceIdentity() },
     { provide: LatenessHistogram, useFactory: () => new LatenessHistogram() },
-    {
-      provide: DelayTaskTelemetry,
-      useFactory: (
-        options: ResolvedDelayTaskOptions,
-        connection: RedisConnection,
-        store: TaskStore,
-        overdue: OverdueInspector,
-        lateness: LatenessHistogram,
-        identity: InstanceIdentity,
-        registry: HandlerRegistry,
-      ) =>
-        new DelayTaskTelemetry({
-          options: options.telemetry,
-          lateness,
-          store,
-          overdue,
-          client: connection.client,
-          prefix: options.prefix,
-          instanceId: identity.id,
-          patternOf: (key) => registry.patternOf(key),
-        }),
-      inject: [
-        RESOLVED_DELAY_TASK_OPTIONS,
-        RedisConnection,
-        TaskStore,
-        OverdueInspector,
-        LatenessHistogram,
-        InstanceIdentity,
-        HandlerRegistry,
-      ],
-    },
+    telemetryProvider,
     HandlerRegistry,
     TaskEventListenerRegistry,
     DelayTaskExplorer,
