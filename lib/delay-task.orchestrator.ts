@@ -106,6 +106,7 @@ export class DelayTaskOrchestrator
       // first), so what the start opened is closed here; its connections would keep the process alive.
       await this.beforeApplicationShutdown().catch(() => undefined);
       await this.onApplicationShutdown().catch(() => undefined);
+      this.telemetry.onApplicationShutdown();
       if (!isPermissionDenied(error)) throw error;
       const { address } = this.connection;
       throw new RedisPermissionError(

@@ -1,8 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import IORedis from 'ioredis';
 import { Registry, register } from 'prom-client';
-import { DelayTaskModule, ExpiredKeyEvent, InvalidOptionsError, OnKeyExpired } from '../../lib';
-import { RedisServer } from '../../lib/testing/redis-server';
+import {
+  DelayTaskModule,
+  ExpiredKeyEvent,
+  InvalidOptionsError,
+  OnKeyExpired,
+  RedisConnectionError,
+} from '../../lib';
+import { freePort, RedisServer } from '../../lib/testing/redis-server';
 import { bootApp } from '../support/boot-app';
 import { EventCollector, freshPrefix, startApp } from '../support/fixture-app';
 import { waitFor } from '../support/wait-for';
@@ -209,5 +215,22 @@ describe('metrics through prom-client', () => {
     } finally {
       await first.close();
     }
+  });
+
+  it('takes its metrics out of the registry again when the start fails (Redis unreachable)', async () => {
+    const registry = new Registry();
+    const port = await freePort();
+    await expect(
+      bootApp({
+        imports: [
+          DelayTaskModule.forRoot({
+            connection: { host: '127.0.0.1', port, retryStrategy: () => null },
+            metrics: { prometheus: { registry } },
+          }),
+        ],
+      }),
+    ).rejects.toThrow(RedisConnectionError);
+    // So the app can be started again in the same process, with the same registry.
+    expect(await registry.metrics()).not.toContain('delay_task_');
   });
 });
