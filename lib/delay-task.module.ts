@@ -31,6 +31,7 @@ import { SeriesStore } from './recurring/series-store';
 import { DueTimeline } from './stats/due-timeline';
 import { OverdueInspector } from './stats/overdue-inspector';
 import { LatenessHistogram } from './telemetry/lateness-histogram';
+import { telemetryProvider } from './telemetry/telemetry.provider';
 import {
   ResolvedDelayTaskOptions,
   resolveModuleOptions,
@@ -105,6 +106,7 @@ import {
     { provide: RedisClock, useFactory: () => new RedisClock() },
     { provide: InstanceIdentity, useFactory: () => new InstanceIdentity() },
     { provide: LatenessHistogram, useFactory: () => new LatenessHistogram() },
+    telemetryProvider,
     HandlerRegistry,
     TaskEventListenerRegistry,
     DelayTaskExplorer,

@@ -38,6 +38,7 @@ import { LeaseKeeper } from './scheduler/lease-keeper';
 import { RedisClock } from './scheduler/redis-clock';
 import { TaskRunner } from './scheduler/task-runner';
 import { LatenessHistogram } from './telemetry/lateness-histogram';
+import { DelayTaskTelemetry } from './telemetry/delay-task-telemetry';
 import { ResolvedDelayTaskOptions } from './validation/module-options.validation';
 
 /**
@@ -78,6 +79,7 @@ export class DelayTaskOrchestrator
     private readonly seriesStore: SeriesStore,
     private readonly lateness: LatenessHistogram,
     private readonly aborts: DeliveryAborts,
+    private readonly telemetry: DelayTaskTelemetry,
   ) {}
 
   /** The subscriber of plain expired keys, for health checks; `'off'` when the module does not listen for them. */
@@ -117,6 +119,7 @@ export class DelayTaskOrchestrator
       // first), so what the start opened is closed here; its connections would keep the process alive.
       await this.beforeApplicationShutdown().catch(() => undefined);
       await this.onApplicationShutdown().catch(() => undefined);
+      this.telemetry.onApplicationShutdown();
       if (!isPermissionDenied(error)) throw error;
       const { address } = this.connection;
       throw new RedisPermissionError(
@@ -132,6 +135,7 @@ export class DelayTaskOrchestrator
     );
     this.explorer.explore();
     this.listeners.start();
+    this.telemetry.countInFlight(() => this.deliveries.size);
     await this.connection.ready();
     for (const declaration of series) await this.recurring.write(declaration);
     await checkEvictionPolicy(this.connection.servers(), this.logger);
@@ -158,6 +162,7 @@ export class DelayTaskOrchestrator
         this.clock,
         this.plainEvents,
         this.identity.id,
+        this.telemetry,
       );
       await this.listener.start();
     }
@@ -177,7 +182,12 @@ export class DelayTaskOrchestrator
       this.acks,
       this.registry,
       this.lifecycle,
-      { db: this.connection.db, maxAttempts: options.maxAttempts, backoff: options.backoff },
+      {
+        db: this.connection.db,
+        maxAttempts: options.maxAttempts,
+        backoff: options.backoff,
+        telemetry: this.telemetry.deliveries,
+      },
       new SeriesOccurrences(this.seriesStore, this.clock, this.leases),
       this.aborts,
     );

@@ -30,6 +30,7 @@ import { unhandledTasks } from './stats/unhandled-tasks';
 import { PreparedTask, TaskStore } from './store/task-store';
 import { claimOwner, decodePayload, recordHeader } from './store/task-record';
 import { ExpiredEventStream } from './routing/expired-event-stream';
+import { DelayTaskTelemetry } from './telemetry/delay-task-telemetry';
 import { validateListQuery } from './validation/list-query.validation';
 import { validateCancelOptions, validateIfPending } from './validation/handler-control.validation';
 import { ResolvedDelayTaskOptions } from './validation/module-options.validation';
@@ -60,6 +61,7 @@ export class DelayTaskService {
     private readonly directory: InstanceDirectory,
     private readonly overdue: OverdueInspector,
     private readonly recurring: RecurringSeries,
+    private readonly telemetry: DelayTaskTelemetry,
   ) {}
 
   /** Every event this instance routes: plain expired keys and each delivery of a scheduled task. */
@@ -100,6 +102,7 @@ export class DelayTaskService {
     options: ScheduleOptions,
   ): Promise<ScheduledTaskRef> {
     const task = this.prepare(key, payload, options);
+    this.attachTrace([task]);
     const [dueAt] = await this.store.schedule([task]);
     this.announceScheduled([task], [dueAt]);
     return { key: task.key, dueAt };
@@ -127,6 +130,7 @@ export class DelayTaskService {
       lastByKey.set(task.key, task);
     });
     const tasks = [...lastByKey.values()];
+    this.attachTrace(tasks);
     const dues = await this.store.schedule(tasks);
     this.announceScheduled(tasks, dues);
     return tasks.map((task, index) => ({ key: task.key, dueAt: dues[index] }));
@@ -335,7 +339,15 @@ export class DelayTaskService {
     return this.directory.list();
   }
 
+  /** Stores the active span with the tasks, so their deliveries link to it; nothing when no span is active. */
+  private attachTrace(tasks: PreparedTask[]): void {
+    const trace = this.telemetry.traceContext();
+    if (trace === undefined) return;
+    for (const task of tasks) task.extensions = { ...task.extensions, trace };
+  }
+
   private announceScheduled(tasks: readonly PreparedTask[], dues: readonly number[]): void {
+    this.telemetry.scheduled(tasks.length);
     if (!this.lifecycle.observed) return;
     tasks.forEach((task, index) => {
       this.lifecycle.emit({ type: 'scheduled', key: task.key, attempt: 0, dueAt: dues[index] });

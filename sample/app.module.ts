@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { DelayTaskExceptionFilter, DelayTaskModule } from '../lib';
 import { DelayTaskDashboardModule } from '../lib/dashboard';
 import { DelayTaskHealthIndicator } from '../lib/terminus';
@@ -19,10 +20,12 @@ import { PetsController } from './pets/pets.controller';
 import { PetsService } from './pets/pets.service';
 
 /**
- * The three stories in one app, with health (`GET /health`), the module's
- * state (`GET /tasks/...`) and the dashboard (`/delay-tasks`, behind Basic
- * auth when a password is set) mounted; `register` takes the config so tests
- * can pass their own.
+ * The three stories in one app, with health (`GET /health`), metrics
+ * (`GET /metrics`, prom-client's default registry as
+ * `@willsoto/nestjs-prometheus` serves it), the module's state
+ * (`GET /tasks/...`) and the dashboard (`/delay-tasks`, behind Basic auth
+ * when a password is set) mounted; `register` takes the config so tests can
+ * pass their own.
  */
 @Module({})
 export class AppModule {
@@ -30,7 +33,11 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        DelayTaskModule.forRoot({ connection: config.redisUrl, prefix: config.prefix }),
+        DelayTaskModule.forRoot({
+          connection: config.redisUrl,
+          prefix: config.prefix,
+          metrics: { prometheus: true },
+        }),
         TerminusModule,
         DelayTaskDashboardModule.register({
           path: 'delay-tasks',
@@ -44,6 +51,7 @@ export class AppModule {
               ]
             : [],
         }),
+        PrometheusModule.register(),
       ],
       controllers: [
         OrdersController,

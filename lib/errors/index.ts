@@ -11,6 +11,6 @@ export * from './redis-permission.error';
 export * from './invalid-cron-expression.error';
 export * from './unknown-time-zone.error';
 export * from './invalid-interval.error';
-export * from './cron-parser-missing.error';
 export * from './handler-timeout.error';
 export * from './delivery-aborted.error';
+export * from './optional-dependency-missing.error';

@@ -1,5 +1,6 @@
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { BackoffOption } from './backoff.interface';
+import { MetricsOptions } from './telemetry-options.interface';
 
 /** Nodes (and options) of a Redis Cluster for a client the module creates and owns. */
 export interface ClusterConnection {
@@ -98,4 +99,20 @@ export interface DelayTaskModuleOptions {
    * @default undefined (no waiting)
    */
   replication?: ReplicationOptions;
+  /**
+   * Metrics (docs/telemetry.md): through prom-client when `prometheus` is set,
+   * through the OpenTelemetry metrics API when `@opentelemetry/api` is
+   * installed; `false` turns both off. Deliveries' lateness is counted in
+   * process either way (the dashboard reads it).
+   * @default { prometheus: false, openTelemetry: 'auto' }
+   */
+  metrics?: MetricsOptions | false;
+  /**
+   * Tracing through `@opentelemetry/api`: `schedule` stores the active trace
+   * context with the task and each delivery runs in a CONSUMER span linked to
+   * it. `false` turns it off; `true` makes a missing `@opentelemetry/api` a
+   * bootstrap error.
+   * @default on when `@opentelemetry/api` is installed
+   */
+  tracing?: boolean;
 }

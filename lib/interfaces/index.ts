@@ -8,3 +8,4 @@ export * from './schedule-options.interface';
 export * from './task-info.interface';
 export * from './task-lifecycle-event.interface';
 export * from './repeat-options.interface';
+export * from './telemetry-options.interface';

@@ -14,6 +14,7 @@ import { TaskKeys } from '../store/task-keys';
 import { EventRouter } from '../routing/event-router';
 import { InFlight } from '../scheduler/in-flight';
 import { RedisClock } from '../scheduler/redis-clock';
+import { DelayTaskTelemetry } from '../telemetry/delay-task-telemetry';
 import { ensureKeyspaceFlags } from './keyspace-flags';
 
 /**
@@ -41,6 +42,7 @@ export class KeyspaceListener {
     private readonly inFlight: InFlight,
     /** Written into the exclusive locks this instance takes (`InstanceIdentity`). */
     private readonly instanceId: string,
+    private readonly telemetry: DelayTaskTelemetry,
   ) {}
 
   /**
@@ -64,10 +66,12 @@ export class KeyspaceListener {
     }
     // CONFIG SET survives neither a restart nor a failover: re-applied on every (re)connected server.
     await this.pubsub.forEachServer((client, address) => this.applyFlags(client, address));
+    this.telemetry.listeningForKeyspaceEvents(true);
   }
 
   stop(): void {
     this.stopped = true;
+    this.telemetry.listeningForKeyspaceEvents(false);
   }
 
   get status(): KeyspaceSubscriberStatus {
@@ -89,8 +93,9 @@ export class KeyspaceListener {
    * calls it directly); tracked until its handlers settle.
    */
   route(key: Buffer): void {
-    // The module's own keys (exclusive-handling locks) expire too; they are not the user's events.
-    if (this.stopped || this.keys.isOwnKey(key)) return;
+    if (this.stopped) return;
+    // The module's own keys (exclusive-handling locks, keyspace probes) expire too; they are not the user's events.
+    if (this.keys.isOwnKey(key)) return this.telemetry.ownKeyExpired(key);
     const event = {
       key: key.toString('utf8'),
       scheduled: false,
@@ -99,6 +104,7 @@ export class KeyspaceListener {
       source: 'keyspace' as const,
       db: this.connection.db,
     };
+    this.telemetry.plainKeyExpired(event.key);
     this.inFlight.track(this.router.routePlain(event, key, () => this.acquireExclusive(key)));
   }
 

@@ -31,7 +31,7 @@ describe('croner, an optional peer', () => {
     expect(JSON.parse(output)).toEqual([false, false, true]);
   });
 
-  it('missing: a cron rule fails with CronParserMissingError saying what to install', () => {
+  it('missing: a cron rule fails with OptionalDependencyMissingError saying what to install', () => {
     const output = inFreshProcess(`
       const Module = require('node:module');
       const resolveFilename = Module._resolveFilename;
@@ -49,7 +49,7 @@ describe('croner, an optional peer', () => {
       );
     `);
     const [name, message] = JSON.parse(output) as [string, string];
-    expect(name).toBe('CronParserMissingError');
+    expect(name).toBe('OptionalDependencyMissingError');
     expect(message).toContain('npm install croner');
   });
 });

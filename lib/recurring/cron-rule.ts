@@ -1,28 +1,11 @@
 import type { Cron } from 'croner';
-import { CronParserMissingError } from '../errors/cron-parser-missing.error';
 import { InvalidCronExpressionError } from '../errors/invalid-cron-expression.error';
 import { UnknownTimeZoneError } from '../errors/unknown-time-zone.error';
 import { MissedOccurrences } from '../interfaces/repeat-options.interface';
+import { requireOptionalPeer } from '../optional-peers/optional-peer';
 import { encodeSeriesInfo, SeriesRule } from './series-rule';
 
 type CronerModule = typeof import('croner');
-let croner: Promise<CronerModule> | undefined;
-
-/**
- * Loads `croner` (an optional peer dependency) the first time a cron rule is
- * read, so an app that never uses one never loads it.
- */
-function loadCroner(): Promise<CronerModule> {
-  croner ??= import('croner').catch((error: unknown) => {
-    croner = undefined;
-    if ((error as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw error;
-    throw new CronParserMissingError(
-      'Cron rules need the package "croner" (an optional peer dependency of nestjs-delay-task): ' +
-        'npm install croner. Rules with "every" need nothing more.',
-    );
-  });
-  return croner;
-}
 
 /** Whether this runtime knows `tz` as an IANA time zone. */
 function isKnownTimeZone(tz: string): boolean {
@@ -59,7 +42,8 @@ export class CronRule implements SeriesRule {
   /**
    * Reads an expression of 5 or 6 fields in `tz` (UTC when absent); throws
    * `InvalidCronExpressionError` or `UnknownTimeZoneError`, or
-   * `CronParserMissingError` when croner is not installed.
+   * `OptionalDependencyMissingError` when croner (an optional peer, loaded
+   * only here, so an app without cron rules never loads it) is not installed.
    */
   static async create(
     expression: string,
@@ -72,7 +56,7 @@ export class CronRule implements SeriesRule {
         `${where}: "tz" must be an IANA time zone such as "Europe/Berlin", got ${JSON.stringify(tz)}.`,
       );
     }
-    const { Cron } = await loadCroner();
+    const { Cron } = requireOptionalPeer<CronerModule>('croner', 'A cron rule');
     let cron: Cron;
     try {
       cron = new Cron(expression, { mode: '5-or-6-parts', timezone: tz ?? 'UTC' });

@@ -12,6 +12,7 @@ import { decodePayload } from '../store/task-record';
 import { DeliveryAborts } from '../routing/delivery-aborts';
 import { ABORTED, UnsignalledEvent } from '../routing/delivery-control';
 import { EventRouter } from '../routing/event-router';
+import { DeliveryTelemetry, TrackedDelivery } from '../telemetry/delivery-telemetry';
 import { AckBatcher } from './ack-batcher';
 import { backoffDelay } from './backoff';
 import { LeaseKeeper } from './lease-keeper';
@@ -21,6 +22,8 @@ export interface TaskRunnerSettings {
   db: number;
   maxAttempts: number;
   backoff: BackoffOption;
+  /** Lateness, metrics and spans of each delivery. */
+  telemetry: DeliveryTelemetry;
 }
 
 /** A handler's failure, and the pattern by which it matched the key (absent if routing itself failed). */
@@ -65,6 +68,7 @@ export class TaskRunner {
     let done = task.done;
     let failure: Failure;
     const control = this.aborts.openScheduled(task.key, task.token);
+    let delivery: TrackedDelivery | undefined;
     try {
       const event: UnsignalledEvent = {
         key: task.key,
@@ -77,10 +81,15 @@ export class TaskRunner {
         db: this.settings.db,
         ...(rule && { recurring: true }),
       };
-      const outcome = await control.race(this.router.routeScheduled(event, task.done, control));
+      const tracked = this.settings.telemetry.begin(task, event);
+      delivery = tracked;
+      const outcome = await control.race(
+        tracked.run(() => this.router.routeScheduled(event, task.done, control)),
+      );
       if (outcome === ABORTED) {
         // Cancelled for good (the task is deleted) or shut down (re-delivered after its lease):
         // nothing to write, whatever the handlers do next.
+        tracked.end('aborted');
         this.leases.release(task);
         return;
       }
@@ -89,6 +98,7 @@ export class TaskRunner {
       if (!first) {
         if (rule) await this.series.advance(task, rule);
         else this.acks.add(task);
+        tracked.end('completed');
         this.announce('completed', task);
         return;
       }
@@ -98,7 +108,7 @@ export class TaskRunner {
     } finally {
       this.aborts.closeScheduled(task.key, task.token);
     }
-    await this.recordFailure(task, done, failure, rule);
+    await this.recordFailure(task, done, failure, delivery, rule);
   }
 
   /** A series occurrence's rule; undefined for a one-off task; null when it cannot be read here (left to its lease). */
@@ -122,6 +132,7 @@ export class TaskRunner {
     task: ClaimedTask,
     done: readonly string[],
     failure: Failure,
+    delivery: TrackedDelivery | undefined,
     rule?: SeriesRule,
   ): Promise<void> {
     const action = task.attempt >= this.maxAttemptsOf(task) ? 'dead' : 'retry';
@@ -130,6 +141,7 @@ export class TaskRunner {
     this.announce('failed', task, { error, pattern: failure.pattern });
     // A series' occurrence is never dead-lettered (that would end the series): it is given up.
     if (rule && !this.series.retryFits(task, rule, action === 'dead', retryDelayMs)) {
+      delivery?.end('skipped', error);
       this.logger.warn(
         `Occurrence of series "${task.key}" failed ${task.attempt} time(s) and is given up; the series goes on.`,
       );
@@ -137,6 +149,7 @@ export class TaskRunner {
       this.announce('skipped', task, { error, pattern: failure.pattern });
       return;
     }
+    delivery?.end(action === 'dead' ? 'dead' : 'retrying', error);
     try {
       await this.store.fail(task, { action, retryDelayMs, done, error });
       if (action === 'dead') {

@@ -54,6 +54,11 @@ export interface ClaimedTask {
   /** Handlers that already succeeded in earlier attempts. */
   done: readonly string[];
   record: TaskRecord;
+  /**
+   * When this delivery became claimable (its due-index score): the due time,
+   * a retry's backoff time, or a lease expiry. Lateness is measured from it.
+   */
+  claimableAt: number;
 }
 
 /**
@@ -373,7 +378,7 @@ export class TaskStore {
     )) as ClaimReply;
     const tasks: ClaimedTask[] = [];
     let token = Number(reply[5]);
-    for (let i = 9; i < reply.length; i += 3) {
+    for (let i = 9; i < reply.length; i += 4) {
       const before = parseState(reply[i + 1] as string | null);
       const attempt = before.attempt + 1;
       tasks.push({
@@ -384,6 +389,7 @@ export class TaskStore {
         recovered: before.flags === 'r',
         done: before.done === '' ? NONE_DONE : (JSON.parse(before.done) as string[]),
         record: parseRecord(String(reply[i + 2])),
+        claimableAt: Number(reply[i + 3]),
       });
     }
     return {

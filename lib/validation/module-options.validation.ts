@@ -7,6 +7,7 @@ import {
   ReplicationOptions,
 } from '../interfaces/delay-task-module-options.interface';
 import { validateBackoffPolicy, validateMaxAttempts } from './task-input.validation';
+import { ResolvedTelemetryOptions, resolveTelemetryOptions } from './telemetry-options.validation';
 
 /** Module options with every default filled in. */
 export interface ResolvedDelayTaskOptions {
@@ -22,6 +23,7 @@ export interface ResolvedDelayTaskOptions {
   sweepIntervalMs: number;
   heartbeatIntervalMs: number;
   replication?: ReplicationOptions;
+  telemetry: ResolvedTelemetryOptions;
 }
 
 const WHERE = 'DelayTaskModule options';
@@ -95,5 +97,6 @@ export function resolveModuleOptions(options: DelayTaskModuleOptions): ResolvedD
     sweepIntervalMs: positiveInteger(options, 'sweepIntervalMs', 1_000),
     heartbeatIntervalMs: positiveInteger(options, 'heartbeatIntervalMs', 5_000),
     replication: replicationOption(options.replication),
+    telemetry: resolveTelemetryOptions(options),
   };
 }

@@ -114,7 +114,8 @@ describe('far more deliveries in flight than Lua can unpack', () => {
         'k:*',
       ])) as unknown[];
       let token = Number(reply[5]);
-      for (let i = 9; i < reply.length; i += 3) {
+      // Per task: key, state before, record, due-index score.
+      for (let i = 9; i < reply.length; i += 4) {
         claimed.push(String(reply[i]), `1|${token++}@tester|`);
       }
     }

@@ -37,7 +37,8 @@
              cursor member or false, exhausted (1|0), first token,
              last inspected entry's score or false, its member or false,
              held back (1 if a task was passed over because a limited handler was full, else 0),
-             then per claimed task 3 values: key, state before the claim (or false), record }
+             then per claimed task 4 values: key, state before the claim (or false), record,
+             the due index score it was claimed at (when it became claimable: lateness is measured from it) }
            The cursor is the caller's new one (unchanged when nothing new was passed over).
            The n-th task returned holds token (first token + n - 1)@owner; the caller derives
            attempt, recovery flag and finished handlers from the state before.
@@ -97,7 +98,7 @@ end
 -- doubling while entries are passed over, at most scanLimit entries inspected in all. Ranks hold
 -- still until the claimed entries are removed at the end.
 -- Exhausted: nothing due is left behind what was inspected (a future entry or the index's end).
-local picked, inspected, exhausted, heldBack = {}, 0, 0, 0
+local picked, pickedScores, inspected, exhausted, heldBack = {}, {}, 0, 0, 0
 local newCursorScore, newCursorMember = false, false
 local lastScore, lastMember = false, false
 local pageSize, done = want, false
@@ -121,6 +122,7 @@ while not done and inspected < scanLimit do
     if handled(key) then
       if #limits == 0 or takeRoom(key) then
         picked[#picked + 1] = key
+        pickedScores[#picked] = entries[i + 1]
       else
         heldBack = 1
       end
@@ -168,6 +170,7 @@ if #picked > 0 then
       result[#result + 1] = key
       result[#result + 1] = state or false
       result[#result + 1] = record
+      result[#result + 1] = pickedScores[i]
     end
   end
   callChunked('ZADD', KEYS[4], leases, 2)
