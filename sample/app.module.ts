@@ -30,13 +30,14 @@ import { PetsService } from './pets/pets.service';
 @Module({})
 export class AppModule {
   static register(config: SampleConfig): DynamicModule {
+    const metrics = config.metrics ?? true;
     return {
       module: AppModule,
       imports: [
         DelayTaskModule.forRoot({
           connection: config.redisUrl,
           prefix: config.prefix,
-          metrics: { prometheus: true },
+          metrics: { prometheus: metrics },
         }),
         TerminusModule,
         DelayTaskDashboardModule.register({
@@ -51,7 +52,7 @@ export class AppModule {
               ]
             : [],
         }),
-        PrometheusModule.register(),
+        ...(metrics ? [PrometheusModule.register()] : []),
       ],
       controllers: [
         OrdersController,

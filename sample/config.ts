@@ -19,6 +19,12 @@ export interface SampleConfig {
   dashboardPassword?: string;
   /** The dashboard shows tasks and changes none. */
   dashboardReadOnly?: boolean;
+  /**
+   * Serve `GET /metrics`. prom-client's default registry is one per process,
+   * so a test running two sample apps side by side turns it off in one.
+   * @default true
+   */
+  metrics?: boolean;
 }
 
 /** Injection token of the `SampleConfig` value. */

@@ -63,6 +63,8 @@ async function startSample(redisUrl: string, readOnly: boolean): Promise<Sample>
         dashboardUser: CREDENTIALS.username,
         dashboardPassword: CREDENTIALS.password,
         dashboardReadOnly: readOnly,
+        // One app per process may use prom-client's default registry.
+        metrics: !readOnly,
       }),
     ],
     providers: readOnly ? [] : [PaymentHandler],
@@ -177,6 +179,10 @@ describe('dashboard in a browser (e2e)', () => {
 
     expect(await page.locator('#lateness-note').textContent()).toContain('1 live instance');
     expect(await page.locator('#lateness-scheduled .bar').count()).toBe(20);
+    // The three payment deliveries, as the worker's next heartbeat carries them.
+    await page
+      .locator('#lateness-scheduled-summary', { hasText: /3 deliveries/ })
+      .waitFor({ timeout: 20_000 });
     if (process.env.UPDATE_SCREENSHOT === '1') {
       await page.screenshot({
         path: join(__dirname, '..', '..', 'docs', 'dashboard-overview.png'),
