@@ -81,15 +81,18 @@ export class PetsService {
     pet.mealEndsAt = null;
     pet.mealsFinished += 1;
     if (pet.cards.autoFeed > 0) {
+      // Counted before the await, so no one reading the pet meanwhile sees it eating
+      // again without the card used for it.
       pet.cards.autoFeed -= 1;
+      pet.autoFedMeals += 1;
       try {
         // Scheduling the key whose handler is running is allowed: it becomes pending again.
         await this.scheduleMeal(pet);
-        pet.autoFedMeals += 1;
       } catch (error) {
         // The meal did end, so the handler must not fail (a retry would end it twice);
         // the card is given back instead.
         pet.cards.autoFeed += 1;
+        pet.autoFedMeals -= 1;
         this.logger.error(`Pet ${id}: auto-feed failed, card returned: ${String(error)}`);
       }
     }
