@@ -110,9 +110,10 @@ export interface DelayTaskModuleOptions {
   /**
    * Tracing through `@opentelemetry/api`: `schedule` stores the active trace
    * context with the task and each delivery runs in a CONSUMER span linked to
-   * it. `false` turns it off; `true` makes a missing `@opentelemetry/api` a
-   * bootstrap error.
-   * @default on when `@opentelemetry/api` is installed
+   * it. `false` turns it off; `true` binds to the API even before an SDK is
+   * registered (a missing `@opentelemetry/api` is a bootstrap error).
+   * @default on when `@opentelemetry/api` is installed and a `TracerProvider`
+   * is registered by the time the app is created
    */
   tracing?: boolean;
 }

@@ -30,10 +30,13 @@ export interface MetricsOptions {
    */
   prometheus?: boolean | PrometheusMetricsOptions;
   /**
-   * Report the metrics through the OpenTelemetry metrics API when
-   * `@opentelemetry/api` is installed (a no-op until the app registers an SDK).
-   * `true` makes a missing `@opentelemetry/api` a bootstrap error.
-   * @default 'auto' (on when installed)
+   * Report the metrics through the OpenTelemetry metrics API. `'auto'`: when
+   * `@opentelemetry/api` is installed and a `MeterProvider` is registered by
+   * the time the app is created. `true`: whenever the package is there (a
+   * missing `@opentelemetry/api` is a bootstrap error); a `MeterProvider`
+   * registered after the app was created still sees nothing, as the
+   * OpenTelemetry metrics API hands out no-op meters until one exists.
+   * @default 'auto'
    */
   openTelemetry?: boolean | 'auto';
 }

@@ -17,13 +17,13 @@ export class DeliveryAborts {
 
   /** A control for a delivery of a scheduled task, aborted by a message naming its claim. */
   openScheduled(key: string, token: string): DeliveryControl {
-    const control = this.open();
-    this.scheduled.set(token + key, control);
+    const control = this.open(token + key);
+    this.scheduled.set(control.claim!, control);
     return control;
   }
 
-  closeScheduled(key: string, token: string): void {
-    this.scheduled.delete(token + key);
+  closeScheduled(control: DeliveryControl): void {
+    this.scheduled.delete(control.claim!);
   }
 
   /** A control for the handlers of one plain expired key. */
@@ -60,8 +60,8 @@ export class DeliveryAborts {
     this.plain.forEach((control) => control.abort(reason));
   }
 
-  private open(): DeliveryControl {
-    const control = new DeliveryControl();
+  private open(claim?: string): DeliveryControl {
+    const control = new DeliveryControl(claim);
     if (this.closing) control.abort(this.closing);
     return control;
   }

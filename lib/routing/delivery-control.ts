@@ -21,6 +21,9 @@ export class DeliveryControl {
   private waiters?: Array<() => void>;
   private children?: DeliveryControl[];
 
+  /** @param claim `"<claim token><key>"` of the scheduled delivery it controls, as the abort channel names it. */
+  constructor(readonly claim?: string) {}
+
   get signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();
@@ -68,13 +71,28 @@ export class DeliveryControl {
 
   /** `fields` as handlers receive them, with this control's signal. */
   event(fields: UnsignalledEvent): ExpiredKeyEvent {
-    // A getter, so that the signal (and its controller) is made only if a handler reads it.
-    const signalOf = () => this.signal;
-    return {
-      ...fields,
-      get signal(): AbortSignal {
-        return signalOf();
-      },
-    };
+    // Object.assign gave it every field of `fields`; the class adds the signal.
+    return new DeliveredEvent(fields, this) as DeliveredEvent & UnsignalledEvent;
+  }
+}
+
+/**
+ * An event as handlers receive it: the fields its source built, and a
+ * `signal` made only if a handler reads it.
+ *
+ * NOTE: a class with the getter on its prototype, not an object literal with
+ * an own getter: every event then has one shape, cheap to build and to read
+ * in a burst, and JSON or a spread of it carries no signal.
+ */
+class DeliveredEvent {
+  readonly #control: DeliveryControl;
+
+  constructor(fields: UnsignalledEvent, control: DeliveryControl) {
+    Object.assign(this, fields);
+    this.#control = control;
+  }
+
+  get signal(): AbortSignal {
+    return this.#control.signal;
   }
 }

@@ -106,7 +106,7 @@ export class TaskRunner {
     } catch (error) {
       failure = { error };
     } finally {
-      this.aborts.closeScheduled(task.key, task.token);
+      this.aborts.closeScheduled(control);
     }
     await this.recordFailure(task, done, failure, delivery, rule);
   }

@@ -28,10 +28,39 @@ export interface TelemetryParts {
   patternOf: (key: string) => string | undefined;
 }
 
-function openTelemetryApi(setting: Switch, feature: string): typeof OTelApi | undefined {
+type OTelSignal = 'metrics' | 'tracing';
+
+/**
+ * The OpenTelemetry API for `signal`, if the module is to use it: always when
+ * asked (`true`), never when told not to, and by default when the package is
+ * installed and an SDK is registered for that signal.
+ *
+ * NOTE: without an SDK every call is a no-op, yet a burst still pays for the
+ * calls (about a microsecond per delivery); `@opentelemetry/api` is often
+ * installed by some other package, so an app that never set OpenTelemetry up
+ * must not pay for it. OpenTelemetry's own setup registers the SDK before the
+ * app is created, which is when this runs.
+ */
+function openTelemetryApi(
+  setting: Switch,
+  feature: string,
+  signal: OTelSignal,
+): typeof OTelApi | undefined {
   if (setting === 'off') return undefined;
   if (setting === 'on') return requireOptionalPeer<typeof OTelApi>(OTEL_API, feature);
-  return loadIfInstalled<typeof OTelApi>(OTEL_API);
+  const api = loadIfInstalled<typeof OTelApi>(OTEL_API);
+  return api && sdkRegistered(api, signal) ? api : undefined;
+}
+
+function sdkRegistered(api: typeof OTelApi, signal: OTelSignal): boolean {
+  if (signal === 'metrics') {
+    // With no provider registered, every meter is the API's one no-op meter.
+    return api.metrics.getMeterProvider().getMeter('nestjs-delay-task') !== api.createNoopMeter();
+  }
+  // The global tracer provider is a proxy; a fresh proxy's delegate is the API's no-op provider.
+  const provider = api.trace.getTracerProvider();
+  const noop = new api.ProxyTracerProvider().getDelegate();
+  return !(provider instanceof api.ProxyTracerProvider) || provider.getDelegate() !== noop;
 }
 
 /**
@@ -39,7 +68,8 @@ function openTelemetryApi(setting: Switch, feature: string): typeof OTelApi | un
  * set and its exporters, the tracer, and what the service, the task runner
  * and the keyspace listener tell them. Optional peers are loaded here, only
  * when an option (or, for OpenTelemetry, an installed `@opentelemetry/api`)
- * asks for them; a bad option fails the bootstrap with a named error.
+ * asks for them (for OpenTelemetry by default: an installed `@opentelemetry/api`
+ * with an SDK registered); a bad option fails the bootstrap with a named error.
  */
 export class DelayTaskTelemetry {
   /** Follows each delivery of a scheduled task (the task runner's part). */
@@ -55,7 +85,11 @@ export class DelayTaskTelemetry {
   constructor(parts: TelemetryParts) {
     const { options } = parts;
     this.patternOf = parts.patternOf;
-    const otelMetricsApi = openTelemetryApi(options.openTelemetryMetrics, 'metrics.openTelemetry');
+    const otelMetricsApi = openTelemetryApi(
+      options.openTelemetryMetrics,
+      'metrics.openTelemetry',
+      'metrics',
+    );
     const promClient = options.prometheus
       ? requireOptionalPeer<typeof PromClient>('prom-client', 'metrics.prometheus')
       : undefined;
@@ -75,7 +109,7 @@ export class DelayTaskTelemetry {
         this.closers.push(() => exporter.close());
       }
     }
-    const tracingApi = openTelemetryApi(options.tracing, 'tracing');
+    const tracingApi = openTelemetryApi(options.tracing, 'tracing', 'tracing');
     if (tracingApi) this.tracer = new DeliveryTracer(tracingApi);
     this.deliveries = new DeliveryTelemetry(
       parts.lateness,

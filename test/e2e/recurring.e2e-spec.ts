@@ -7,6 +7,7 @@ import { Injectable } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import {
   DelayTaskModule,
+  DeliveryAbortedError,
   DelayTaskService,
   ExpiredKeyEvent,
   InvalidCronExpressionError,
@@ -217,6 +218,34 @@ describe('recurring series', () => {
     release();
     await waitFor(async () => (await app!.tasks.stats()).active === 0, 5_000, 'the run ended');
     await expect(app.tasks.get('long:1')).resolves.toBeNull();
+    await expect(app.tasks.stats()).resolves.toMatchObject({ pending: 0, dead: 0 });
+    expect(collector.events).toHaveLength(1);
+  });
+
+  it('cancel(key, { abort: true }) while an occurrence runs: its signal aborts and the series ends', async () => {
+    const reasons: unknown[] = [];
+    const collector = new EventCollector();
+    app = await startApp({ connection: redis.url, prefix: freshPrefix() }, [
+      collectingHandler(
+        'stuck:*',
+        collector,
+        (event) =>
+          new Promise<void>((resolve) =>
+            event.signal.addEventListener('abort', () => {
+              reasons.push(event.signal.reason);
+              resolve();
+            }),
+          ),
+      ),
+    ]);
+    await app.tasks.repeat('stuck:1', undefined, { every: 200 });
+    await collector.count(1, 5_000);
+    await expect(app.tasks.cancel('stuck:1', { abort: true })).resolves.toBe(true);
+    await waitFor(() => reasons.length === 1, 5_000, 'the signal aborted');
+    expect(reasons[0]).toBeInstanceOf(DeliveryAbortedError);
+    expect(reasons[0]).toMatchObject({ origin: 'cancel' });
+    await waitFor(async () => (await app!.tasks.stats()).active === 0, 5_000, 'the run ended');
+    await expect(app.tasks.get('stuck:1')).resolves.toBeNull();
     await expect(app.tasks.stats()).resolves.toMatchObject({ pending: 0, dead: 0 });
     expect(collector.events).toHaveLength(1);
   });
