@@ -8,6 +8,7 @@ import { ExpiredKeyEvent, OnKeyExpired } from '../../lib';
 import { EventCollector, freshPrefix, startApp } from '../support/fixture-app';
 import { ProcessSuite } from '../support/process-suite';
 import { HandlerReport, waitForAll, WorkerProcess, WorkerReport } from '../support/worker-process';
+import { waitFor } from '../support/wait-for';
 
 /** Held emails: more than one claim inspects (CLAIM_SCAN_LIMIT), so the walk must go past them. */
 const HELD_EMAILS = 1_100;
@@ -97,6 +98,8 @@ describe('per-handler concurrency', () => {
     await emails.count(HELD_EMAILS, 30_000);
     expect(new Set(emails.events.map((e) => e.key)).size).toBe(HELD_EMAILS);
     expect(maxRunning).toBe(2);
+    // The last two have started, not yet finished: wait for their acknowledgements.
+    await waitFor(async () => (await tasks.stats()).active === 0, 5_000, 'the last emails acked');
     const left = await tasks.list({ pattern: 'email:*' });
     expect(left.items).toEqual([]);
     await expect(tasks.stats()).resolves.toMatchObject({ pending: UNHANDLED, active: 0 });
