@@ -61,18 +61,29 @@ import {
       inject: [RESOLVED_DELAY_TASK_OPTIONS],
     },
     {
-      provide: TaskStore,
-      useFactory: (connection: RedisConnection, options: ResolvedDelayTaskOptions) => {
+      // One library of the Lua scripts, read and registered on the client once for every store.
+      provide: ScriptLibrary,
+      useFactory: (connection: RedisConnection) => {
         const scripts = new ScriptLibrary();
         scripts.install(connection.client);
-        return new TaskStore(
+        return scripts;
+      },
+      inject: [RedisConnection],
+    },
+    {
+      provide: TaskStore,
+      useFactory: (
+        connection: RedisConnection,
+        scripts: ScriptLibrary,
+        options: ResolvedDelayTaskOptions,
+      ) =>
+        new TaskStore(
           connection.client,
           scripts,
           new TaskKeys(options.prefix, connection.isCluster ? CLUSTER_SHARDS : 1),
           options.replication ? new ReplicationWait(options.replication) : undefined,
-        );
-      },
-      inject: [RedisConnection, RESOLVED_DELAY_TASK_OPTIONS],
+        ),
+      inject: [RedisConnection, ScriptLibrary, RESOLVED_DELAY_TASK_OPTIONS],
     },
     {
       provide: InstanceDirectory,
@@ -88,12 +99,9 @@ import {
     },
     {
       provide: SeriesStore,
-      useFactory: (connection: RedisConnection, store: TaskStore) => {
-        const scripts = new ScriptLibrary();
-        scripts.install(connection.client);
-        return new SeriesStore(connection.client, scripts, store.keys);
-      },
-      inject: [RedisConnection, TaskStore],
+      useFactory: (connection: RedisConnection, scripts: ScriptLibrary, store: TaskStore) =>
+        new SeriesStore(connection.client, scripts, store.keys),
+      inject: [RedisConnection, ScriptLibrary, TaskStore],
     },
     RecurringSeries,
     RecurringExplorer,

@@ -26,6 +26,8 @@ const NAMES: ReadonlyMap<string, ExtensionName> = new Map(
   (Object.keys(TAGS) as ExtensionName[]).map((name) => [TAGS[name], name]),
 );
 const MARKER = '~';
+/** Shared by every record without extensions: most records, read in every claim. */
+const NONE: RecordExtensions = Object.freeze({});
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 /** Encodes extensions as the prefix of the payload field; '' when there are none. */
@@ -53,7 +55,7 @@ export function splitExtensions(field: string): {
   extensions: RecordExtensions;
   payloadJson: string;
 } {
-  if (!field.startsWith(MARKER)) return { extensions: {}, payloadJson: field };
+  if (!field.startsWith(MARKER)) return { extensions: NONE, payloadJson: field };
   const lengthEnd = field.indexOf(MARKER, 1);
   const start = lengthEnd + 1;
   const end = start + Number(field.slice(1, lengthEnd));
