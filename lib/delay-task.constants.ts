@@ -9,7 +9,7 @@ export const ON_TASK_EVENT_METADATA = 'nestjs-delay-task:on-task-event';
  * that carry it, so two library versions sharing one Redis never run each
  * other's scripts.
  */
-export const SCRIPT_VERSION = 3;
+export const SCRIPT_VERSION = 4;
 
 /**
  * How long one instance holds the right to handle a plain expired key with

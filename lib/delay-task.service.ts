@@ -28,7 +28,7 @@ import { RecurringSeries, seriesInfoOf } from './recurring/recurring-series';
 import { OverdueInspector } from './stats/overdue-inspector';
 import { unhandledTasks } from './stats/unhandled-tasks';
 import { PreparedTask, TaskStore } from './store/task-store';
-import { claimOwner, decodePayload, recordHeader } from './store/task-record';
+import { decodePayload, recordHeader } from './store/task-record';
 import { ExpiredEventStream } from './routing/expired-event-stream';
 import { DelayTaskTelemetry } from './telemetry/delay-task-telemetry';
 import { validateListQuery } from './validation/list-query.validation';
@@ -280,7 +280,7 @@ export class DelayTaskService {
           key: entry.key,
           payload: decodePayload<T>(entry.record.payloadJson),
           dueAt: entry.record.dueAt,
-          attempt: entry.state.attempt,
+          attempt: entry.attempt ?? entry.state.attempt,
           state: page.state,
         };
         const series = seriesInfoOf(entry.record.extensions);
@@ -289,9 +289,8 @@ export class DelayTaskService {
         if (page.state === 'pending') {
           info.runAt = Number(entry.score);
         } else {
-          info.leaseExpiresAt = Number(entry.score);
-          const owner = claimOwner(entry.state.token);
-          if (owner) info.owner = owner;
+          if (entry.leaseExpiresAt !== undefined) info.leaseExpiresAt = entry.leaseExpiresAt;
+          if (entry.owner !== undefined) info.owner = entry.owner;
         }
         return info;
       }),

@@ -47,7 +47,17 @@ export class SeriesStore {
     const [dueAt, state] = (await this.scripts.run(
       this.client,
       'series-declare',
-      [keys.due, keys.tasks, keys.state, keys.active, keys.dead, keys.floor],
+      [
+        keys.due,
+        keys.tasks,
+        keys.state,
+        keys.claims,
+        keys.dead,
+        keys.floor,
+        keys.legacyActive,
+        keys.leases,
+        keys.holders,
+      ],
       [
         this.keys.wakeChannel,
         series.key,
@@ -69,7 +79,7 @@ export class SeriesStore {
     const reply = await this.scripts.run(
       this.client,
       'series-advance',
-      [keys.due, keys.tasks, keys.state, keys.active, keys.floor],
+      [keys.due, keys.tasks, keys.state, keys.claims, keys.leases, keys.holders, keys.floor],
       [claim.key, claim.token, rule, nextDueAt ?? '', this.keys.wakeChannel],
     );
     if (reply === null) return 'stale';
@@ -89,7 +99,7 @@ export class SeriesStore {
     const reply = await this.scripts.run(
       this.client,
       'series-end',
-      [keys.due, keys.tasks, keys.state, keys.active],
+      [keys.due, keys.tasks, keys.state, keys.claims],
       [key],
     );
     return reply === 1;

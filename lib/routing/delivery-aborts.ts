@@ -10,14 +10,14 @@ import { DeliveryControl } from './delivery-control';
  */
 @Injectable()
 export class DeliveryAborts {
-  /** Scheduled deliveries by `<claim token><key>`: exactly what the abort channel carries. */
+  /** Scheduled deliveries by `<claim number>|<key>`: exactly what the abort channel carries. */
   private readonly scheduled = new Map<string, DeliveryControl>();
   private readonly plain = new Set<DeliveryControl>();
   private closing?: DeliveryAbortedError;
 
   /** A control for a delivery of a scheduled task, aborted by a message naming its claim. */
   openScheduled(key: string, token: string): DeliveryControl {
-    const control = this.open(token + key);
+    const control = this.open(`${token}|${key}`);
     this.scheduled.set(control.claim!, control);
     return control;
   }
@@ -38,7 +38,7 @@ export class DeliveryAborts {
   }
 
   /**
-   * A message on the abort channel: `"<claim token><key>"` of a delivery
+   * A message on the abort channel: `"<claim number>|<key>"` of a delivery
    * stopped for good. Other instances' claims are not here; on a Cluster the
    * message arrives once per master, and aborting twice changes nothing.
    */

@@ -11,10 +11,14 @@ interface Claim {
  * Keeps the leases of this instance's running deliveries alive, so a slow but
  * live handler is never taken over by another instance. When this instance
  * dies, renewals stop and the leases run out: that is how others know.
+ *
+ * NOTE: a lease belongs to a claim, which took many tasks at once; it is
+ * renewed while any delivery of that claim runs here.
  */
 export class LeaseKeeper {
   private readonly logger = new Logger('DelayTaskModule');
-  private readonly held = new Map<number, Map<string, string>>();
+  /** Per shard: claim number -> keys of its deliveries still running. */
+  private readonly held = new Map<number, Map<string, Set<string>>>();
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -38,18 +42,22 @@ export class LeaseKeeper {
   hold({ shard, key, token }: Claim): void {
     let claims = this.held.get(shard);
     if (!claims) this.held.set(shard, (claims = new Map()));
-    claims.set(key, token);
+    let keys = claims.get(token);
+    if (!keys) claims.set(token, (keys = new Set()));
+    keys.add(key);
   }
 
   release({ shard, key, token }: Claim): void {
     const claims = this.held.get(shard);
-    if (claims?.get(key) === token) claims.delete(key);
+    const keys = claims?.get(token);
+    if (!keys?.delete(key)) return;
+    if (keys.size === 0) claims!.delete(token);
   }
 
   private async renewAll(): Promise<void> {
     for (const [shard, claims] of this.held) {
       if (claims.size === 0) continue;
-      const batch = [...claims].map(([key, token]) => ({ key, token }));
+      const batch = [...claims.keys()];
       try {
         await this.store.renew(shard, this.leaseMs, batch);
       } catch (error) {

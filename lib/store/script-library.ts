@@ -5,23 +5,23 @@ import { SCRIPT_VERSION } from '../delay-task.constants';
 
 /** The scripts in `./scripts`, each with how many of its arguments are keys. */
 const SCRIPTS = {
-  schedule: 6,
-  claim: 6,
-  ack: 3,
-  renew: 2,
-  fail: 6,
-  recover: 6,
+  schedule: 9,
+  claim: 8,
+  ack: 6,
+  renew: 1,
+  fail: 8,
+  recover: 9,
   cancel: 3,
   reschedule: 3,
   requeue: 5,
-  list: 3,
+  list: 5,
   'cancel-matching': 3,
   advance: 2,
   'run-now': 2,
-  'series-declare': 6,
-  'series-advance': 5,
+  'series-declare': 9,
+  'series-advance': 7,
   'series-end': 4,
-  abort: 4,
+  abort: 6,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;

@@ -3,7 +3,14 @@ export interface ShardKeys {
   readonly due: string;
   readonly tasks: string;
   readonly state: string;
-  readonly active: string;
+  /** In flight: key -> number of the claim holding it (see `scripts/includes/claims.lua`). */
+  readonly claims: string;
+  /** Claim number -> lease expiry: one lease per claim, not per task. */
+  readonly leases: string;
+  /** Claim number -> id of the instance that made it. */
+  readonly holders: string;
+  /** The lease set of scripts version 3 and earlier (key -> lease expiry), still taken over from. */
+  readonly legacyActive: string;
   readonly dead: string;
   readonly seq: string;
   /** Lowest score a new due entry may get (see `scripts/includes/due-index.lua`). */
@@ -36,7 +43,10 @@ export class TaskKeys {
         due: `${base}due`,
         tasks: `${base}tasks`,
         state: `${base}state`,
-        active: `${base}active`,
+        claims: `${base}claims`,
+        leases: `${base}leases`,
+        holders: `${base}holders`,
+        legacyActive: `${base}active`,
         dead: `${base}dead`,
         seq: `${base}seq`,
         floor: `${base}floor`,

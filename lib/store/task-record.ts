@@ -31,7 +31,11 @@ export interface DeadLetterRecord {
   record: TaskRecord;
 }
 
-/** A task's delivery state (`"<attempt>|<token>|<flags>|<done JSON>"`), decoded; absent before its first claim. */
+/**
+ * A task's delivery state (`"<attempt>|<token>|<flags>|<done JSON>"`), decoded;
+ * absent until the task has a history (a failed attempt, a takeover). The token
+ * is empty: scripts version 3 and earlier wrote their claim there.
+ */
 export interface TaskState {
   attempt: number;
   token: string;
@@ -43,10 +47,9 @@ export interface TaskState {
 
 const NEVER_CLAIMED: TaskState = { attempt: 0, token: '', flags: '', done: '' };
 
-/** The instance id in a claim token (`"<sequence>@<owner>"`), if any. */
-export function claimOwner(token: string): string | undefined {
-  const at = token.indexOf('@');
-  return at < 0 ? undefined : token.slice(at + 1);
+/** The attempt a task in flight is on: its state's, or 1 (a first attempt writes no state). */
+export function attemptInFlight(state: string | null): number {
+  return state === null ? 1 : parseState(state).attempt;
 }
 
 export function parseState(state: string | null): TaskState {

@@ -10,6 +10,7 @@ import { encodeExtensions, RecordExtensions } from './record-extensions';
 import { ScriptArg, ScriptLibrary } from './script-library';
 import { ShardKeys, TaskKeys } from './task-keys';
 import {
+  attemptInFlight,
   DeadLetterRecord,
   parseDeadLetter,
   parseRecord,
@@ -43,9 +44,8 @@ export interface ClaimedTask {
   shard: number;
   key: string;
   /**
-   * Identifies this claim; acknowledgements and renewals carry it. It is the
-   * leading `"<attempt>|<token>|"` of the state the claim wrote, which the
-   * scripts compare as a prefix.
+   * The number of the claim that took it (one claim takes many tasks);
+   * acknowledgements, failures and renewals carry it.
    */
   token: string;
   attempt: number;
@@ -140,13 +140,17 @@ export interface ListPageQuery {
 export type ShardPosition = null | { score: string; member: string } | typeof DONE;
 export const DONE = 0;
 
-/** An entry of a listed set: its score is the claimable time (pending) or the lease expiry (active). */
+/** An entry of a listed set: its score is the claimable time (pending) or the claim's number (active). */
 export interface ListedEntry {
   shard: number;
   key: string;
   score: string;
   record: TaskRecord;
   state: TaskState;
+  /** In flight: the attempt running, its claim's lease expiry and the instance holding it. */
+  attempt?: number;
+  leaseExpiresAt?: number;
+  owner?: string;
 }
 
 export interface ListPage {
@@ -181,7 +185,7 @@ type ClaimReply = [
   string | null,
   string | null,
   number,
-  number,
+  string | number,
   string | null,
   string | null,
   number,
@@ -227,7 +231,17 @@ export class TaskStore {
     await Promise.all(
       [...byShard].map(async ([shard, indexes]) => {
         const keys = this.keys.shards[shard];
-        const scriptKeys = [keys.due, keys.tasks, keys.state, keys.active, keys.dead, keys.floor];
+        const scriptKeys = [
+          keys.due,
+          keys.tasks,
+          keys.state,
+          keys.claims,
+          keys.dead,
+          keys.floor,
+          keys.legacyActive,
+          keys.leases,
+          keys.holders,
+        ];
         const batches: number[][] = [];
         for (let start = 0; start < indexes.length; start += SCHEDULE_BATCH_SIZE) {
           batches.push(indexes.slice(start, start + SCHEDULE_BATCH_SIZE));
@@ -303,7 +317,7 @@ export class TaskStore {
     const reply = await this.scripts.run(
       this.client,
       'abort',
-      [keys.due, keys.tasks, keys.state, keys.active],
+      [keys.due, keys.tasks, keys.state, keys.claims, keys.leases, keys.holders],
       [key, this.keys.abortChannel],
     );
     return reply === 1 ? 'pending' : reply === 2 ? 'active' : null;
@@ -328,18 +342,20 @@ export class TaskStore {
       .hget(keys.tasks, key)
       .hget(keys.state, key)
       .zscore(keys.due, key)
-      .zscore(keys.active, key)
+      .zscore(keys.claims, key)
+      .zscore(keys.legacyActive, key)
       .exec();
     if (!replies) return null;
-    const [record, state, dueScore, activeScore] = replies.map(([error, value]) => {
+    const [record, state, dueScore, claim, legacyLease] = replies.map(([error, value]) => {
       if (error) throw error;
       return value as string | null;
     });
-    if (record === null || (dueScore === null && activeScore === null)) return null;
+    const pending = dueScore !== null;
+    if (record === null || (!pending && claim === null && legacyLease === null)) return null;
     const stored: StoredTask = {
       record: parseRecord(record),
-      attempt: parseState(state).attempt,
-      state: dueScore !== null ? 'pending' : 'active',
+      attempt: pending ? parseState(state).attempt : attemptInFlight(state),
+      state: pending ? 'pending' : 'active',
     };
     if (dueScore !== null) stored.runAt = Number(dueScore);
     return stored;
@@ -364,7 +380,16 @@ export class TaskStore {
     const reply = (await this.scripts.run(
       this.client,
       'claim',
-      [keys.due, keys.tasks, keys.state, keys.active, keys.seq, keys.floor],
+      [
+        keys.due,
+        keys.tasks,
+        keys.state,
+        keys.claims,
+        keys.leases,
+        keys.holders,
+        keys.seq,
+        keys.floor,
+      ],
       [
         want,
         leaseMs,
@@ -377,14 +402,14 @@ export class TaskStore {
       ],
     )) as ClaimReply;
     const tasks: ClaimedTask[] = [];
-    let token = Number(reply[5]);
+    const claim = String(reply[5]);
     for (let i = 9; i < reply.length; i += 4) {
       const before = parseState(reply[i + 1] as string | null);
       const attempt = before.attempt + 1;
       tasks.push({
         shard,
         key: String(reply[i]),
-        token: `${attempt}|${token++}@${owner}|`,
+        token: claim,
         attempt,
         recovered: before.flags === 'r',
         done: before.done === '' ? NONE_DONE : (JSON.parse(before.done) as string[]),
@@ -407,20 +432,20 @@ export class TaskStore {
   async ack(shard: number, claims: readonly ClaimRef[]): Promise<number> {
     const keys = this.keys.shards[shard];
     return this.perChunk(claims, (chunk) =>
-      this.scripts.run(this.client, 'ack', [keys.tasks, keys.state, keys.active], claimArgs(chunk)),
+      this.scripts.run(
+        this.client,
+        'ack',
+        [keys.tasks, keys.state, keys.claims, keys.leases, keys.holders, keys.due],
+        claimArgs(chunk),
+      ),
     );
   }
 
-  /** Extends the leases of running deliveries; returns how many were still held. */
-  async renew(shard: number, leaseMs: number, claims: readonly ClaimRef[]): Promise<number> {
+  /** Extends the leases of claims with deliveries running; returns how many were still held. */
+  async renew(shard: number, leaseMs: number, claims: readonly string[]): Promise<number> {
     const keys = this.keys.shards[shard];
     return this.perChunk(claims, (chunk) =>
-      this.scripts.run(
-        this.client,
-        'renew',
-        [keys.state, keys.active],
-        [leaseMs, ...claimArgs(chunk)],
-      ),
+      this.scripts.run(this.client, 'renew', [keys.leases], [leaseMs, ...chunk]),
     );
   }
 
@@ -431,9 +456,9 @@ export class TaskStore {
    * NOTE: bounded calls keep each script short, and stay within what Lua can
    * unpack however many deliveries an instance has in flight.
    */
-  private async perChunk(
-    claims: readonly ClaimRef[],
-    call: (chunk: readonly ClaimRef[]) => Promise<unknown>,
+  private async perChunk<T>(
+    claims: readonly T[],
+    call: (chunk: readonly T[]) => Promise<unknown>,
   ): Promise<number> {
     const calls: Array<Promise<unknown>> = [];
     for (let start = 0; start < claims.length; start += CLAIMS_PER_CALL) {
@@ -457,7 +482,16 @@ export class TaskStore {
     await this.scripts.run(
       this.client,
       'fail',
-      [keys.due, keys.tasks, keys.state, keys.active, keys.dead, keys.floor],
+      [
+        keys.due,
+        keys.tasks,
+        keys.state,
+        keys.claims,
+        keys.leases,
+        keys.holders,
+        keys.dead,
+        keys.floor,
+      ],
       [
         claim.key,
         claim.token,
@@ -481,7 +515,17 @@ export class TaskStore {
     const [requeued, dead] = (await this.scripts.run(
       this.client,
       'recover',
-      [keys.due, keys.tasks, keys.state, keys.active, keys.dead, keys.floor],
+      [
+        keys.due,
+        keys.tasks,
+        keys.state,
+        keys.claims,
+        keys.leases,
+        keys.holders,
+        keys.dead,
+        keys.floor,
+        keys.legacyActive,
+      ],
       [limit, defaultMaxAttempts, JSON.stringify(error), this.keys.wakeChannel],
     )) as [number, number];
     return { requeued: Number(requeued), dead: Number(dead) };
@@ -551,7 +595,13 @@ export class TaskStore {
         const reply = (await this.scripts.run(
           this.client,
           'list',
-          [query.state === 'active' ? keys.active : keys.due, keys.tasks, keys.state],
+          [
+            query.state === 'active' ? keys.claims : keys.due,
+            keys.tasks,
+            keys.state,
+            keys.leases,
+            keys.holders,
+          ],
           [
             query.from,
             query.to,
@@ -560,18 +610,26 @@ export class TaskStore {
             query.limit,
             LIST_SCAN_LIMIT,
             query.pattern,
+            query.state,
           ],
         )) as Array<string | number | null>;
         const items: ListedEntry[] = [];
-        for (let i = 3; i < reply.length; i += 4) {
+        for (let i = 3; i < reply.length; i += 6) {
           if (reply[i + 2] === null) continue;
-          items.push({
+          const state = reply[i + 3] as string | null;
+          const entry: ListedEntry = {
             shard,
             key: String(reply[i]),
             score: String(reply[i + 1]),
             record: parseRecord(String(reply[i + 2])),
-            state: parseState(reply[i + 3] as string | null),
-          });
+            state: parseState(state),
+          };
+          if (query.state === 'active') {
+            entry.attempt = attemptInFlight(state);
+            if (reply[i + 4] !== null) entry.leaseExpiresAt = Number(reply[i + 4]);
+            if (reply[i + 5] !== null) entry.owner = String(reply[i + 5]);
+          }
+          items.push(entry);
         }
         const last =
           reply[1] === null ? position : { score: String(reply[1]), member: String(reply[2]) };
@@ -661,16 +719,19 @@ export class TaskStore {
         .multi()
         .zcard(keys.due)
         .zcount(keys.due, '-inf', now)
-        .zcard(keys.active)
+        .zcard(keys.claims)
+        .zcard(keys.legacyActive)
         .hlen(keys.dead)
         .exec();
-      const [pending, overdue, active, dead] = (replies ?? []).map(([error, value]) => {
-        if (error) throw error;
-        return Number(value);
-      });
+      const [pending, overdue, active, legacyActive, dead] = (replies ?? []).map(
+        ([error, value]) => {
+          if (error) throw error;
+          return Number(value);
+        },
+      );
       totals.pending += pending;
       totals.overdue += overdue;
-      totals.active += active;
+      totals.active += active + legacyActive;
       totals.dead += dead;
     }
     return totals;

@@ -80,7 +80,7 @@ describe('far more deliveries in flight than Lua can unpack', () => {
     }
   }, 60_000);
 
-  it('acknowledges, renews and schedules lists longer than unpack() takes in a single script call', async () => {
+  it('claims, acknowledges and schedules lists longer than unpack() takes in a single script call', async () => {
     // Straight to the scripts, past the store's own batching: each must chunk inside Lua too.
     const keys = new TaskKeys(freshPrefix(), 1);
     const shard = keys.shards[0];
@@ -93,47 +93,55 @@ describe('far more deliveries in flight than Lua can unpack', () => {
       shard.due,
       shard.tasks,
       shard.state,
-      shard.active,
+      shard.claims,
       shard.dead,
       shard.floor,
+      shard.legacyActive,
+      shard.leases,
+      shard.holders,
     ];
     const dues = (await scripts.run(admin, 'schedule', scheduleKeys, args)) as number[];
     expect(dues).toHaveLength(count);
 
-    const claimKeys = [shard.due, shard.tasks, shard.state, shard.active, shard.seq, shard.floor];
+    const claimKeys = [
+      shard.due,
+      shard.tasks,
+      shard.state,
+      shard.claims,
+      shard.leases,
+      shard.holders,
+      shard.seq,
+      shard.floor,
+    ];
+    // One claim of all of them: its keys go into the claims set in chunks.
+    const reply = (await scripts.run(admin, 'claim', claimKeys, [
+      count,
+      60_000,
+      '',
+      '',
+      count,
+      'tester',
+      0, // no handler with a concurrency limit
+      'k:*',
+    ])) as unknown[];
+    const claim = String(reply[5]);
     const claimed: string[] = [];
-    while (claimed.length < count * 2) {
-      const reply = (await scripts.run(admin, 'claim', claimKeys, [
-        count,
-        60_000,
-        '',
-        '',
-        1_000,
-        'tester',
-        0, // no handler with a concurrency limit
-        'k:*',
-      ])) as unknown[];
-      let token = Number(reply[5]);
-      // Per task: key, state before, record, due-index score.
-      for (let i = 9; i < reply.length; i += 4) {
-        claimed.push(String(reply[i]), `1|${token++}@tester|`);
-      }
-    }
-    const renewed = await scripts.run(
-      admin,
-      'renew',
-      [shard.state, shard.active],
-      [60_000, ...claimed],
-    );
-    expect(Number(renewed)).toBe(count);
+    // Per task: key, state before, record, due-index score.
+    for (let i = 9; i < reply.length; i += 4) claimed.push(String(reply[i]), claim);
+    expect(claimed).toHaveLength(count * 2);
+    await expect(admin.zcard(shard.claims)).resolves.toBe(count);
+    const renewed = await scripts.run(admin, 'renew', [shard.leases], [60_000, claim]);
+    expect(Number(renewed)).toBe(1);
     const acked = await scripts.run(
       admin,
       'ack',
-      [shard.tasks, shard.state, shard.active],
+      [shard.tasks, shard.state, shard.claims, shard.leases, shard.holders, shard.due],
       claimed,
     );
     expect(Number(acked)).toBe(count);
-    await expect(admin.exists(shard.due, shard.tasks, shard.state, shard.active)).resolves.toBe(0);
+    await expect(
+      admin.exists(shard.due, shard.tasks, shard.state, shard.claims, shard.leases, shard.holders),
+    ).resolves.toBe(0);
     await expect(scriptFailures(admin)).resolves.toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 --[[
   Claims due tasks whose key matches one of the caller's patterns: removes them
-  from the due index, gives each a fresh claim token and a lease, and counts the
-  delivery. Atomic, so two instances racing for the same task never both win.
+  from the due index and holds them under one new claim with one lease
+  (includes/claims.lua); a task with a history has its attempt counted. Atomic, so two instances racing for the same task never both win.
 
   The caller's cursor marks how far it has already looked past due tasks it
   cannot handle, so a crowd of tasks that no handler of the caller matches is
@@ -20,32 +20,34 @@
   KEYS[1] due     zset  key -> moment the task becomes claimable
   KEYS[2] tasks   hash  key -> record
   KEYS[3] state   hash  key -> state
-  KEYS[4] active  zset  key -> lease expiry
-  KEYS[5] seq     string claim token counter
-  KEYS[6] floor   string lowest score a new due entry may get (due-index.lua)
+  KEYS[4] claims  zset  key -> claim number
+  KEYS[5] leases  zset  claim number -> lease expiry
+  KEYS[6] holders hash  claim number -> instance id
+  KEYS[7] seq     string claim counter
+  KEYS[8] floor   string lowest score a new due entry may get (due-index.lua)
   ARGV[1] most tasks to claim
   ARGV[2] lease ms
   ARGV[3] cursor score, or "" for none: resume after the cursor member
   ARGV[4] cursor member (a due entry the caller cannot handle)
   ARGV[5] most due entries to inspect
-  ARGV[6] the caller's instance id, written into each claim as "<token>@<owner>"
+  ARGV[6] the caller's instance id
   ARGV[7] how many limited handlers follow, then per limited handler:
           its room (most tasks this claim may take for it), its pattern count, its patterns
   ARGV[..] then to the end: patterns (Redis glob) the caller has handlers for
 
   Returns: { Redis' clock in microseconds, soonest future due time or false, cursor score or false,
-             cursor member or false, exhausted (1|0), first token,
+             cursor member or false, exhausted (1|0), the claim's number,
              last inspected entry's score or false, its member or false,
              held back (1 if a task was passed over because a limited handler was full, else 0),
              then per claimed task 4 values: key, state before the claim (or false), record,
              the due index score it was claimed at (when it became claimable: lateness is measured from it) }
            The cursor is the caller's new one (unchanged when nothing new was passed over).
-           The n-th task returned holds token (first token + n - 1)@owner; the caller derives
-           attempt, recovery flag and finished handlers from the state before.
+           The caller derives attempt, recovery flag and finished handlers from the state before.
 
   NOTE: the reply is kept to raw strings the script already has in hand; turning
   more values per task into a Lua table and a RESP reply is a large part of the
-  cost of draining a burst.
+  cost of draining a burst. For the same reason nothing per task turns a number
+  into a string (Lua and Redis 7.0 both format doubles with printf).
 ]]
 -- @include clock, record, glob, chunks, due-index, ranks
 
@@ -54,8 +56,7 @@ local want = tonumber(ARGV[1])
 local lease = tonumber(ARGV[2])
 local cursorScore, cursorMember = ARGV[3], ARGV[4]
 local scanLimit = tonumber(ARGV[5])
-local owner = '@' .. ARGV[6]
-if indexFloor(KEYS[6], now) == now then redis.call('SET', KEYS[6], now) end
+if indexFloor(KEYS[8], now) == now then redis.call('SET', KEYS[8], now) end
 
 -- The rank the scan starts at: just after the cursor, which may be gone by now (claimed, cancelled).
 local start = 0
@@ -147,34 +148,34 @@ local result = { nowMicros, false, newCursorScore, newCursorMember, exhausted, 0
 if #picked > 0 then
   local records = hmgetAll(KEYS[2], picked)
   local states = hmgetAll(KEYS[3], picked)
-  local firstToken = redis.call('INCRBY', KEYS[5], #picked) - #picked + 1
-  result[6] = firstToken
+  local claim = tostring(redis.call('INCR', KEYS[7]))
+  result[6] = claim
   callChunked('ZREM', KEYS[1], picked)
-  local leases, newStates = {}, {}
-  local token = firstToken
+  local held, histories = {}, {}
   for i, key in ipairs(picked) do
     local record = records[i]
     -- A due entry without a record cannot be delivered; dropping it keeps the index clean.
     if record then
       local state = states[i]
-      local attempt, done = 1, ''
       if state then
         local previousAttempt, _, _, previousDone = parseState(state)
-        attempt, done = previousAttempt + 1, previousDone
+        histories[#histories + 1] = key
+        histories[#histories + 1] = formatState(previousAttempt + 1, '', '', previousDone)
       end
-      leases[#leases + 1] = now + lease
-      leases[#leases + 1] = key
-      newStates[#newStates + 1] = key
-      newStates[#newStates + 1] = formatState(attempt, token .. owner, '', done)
-      token = token + 1
+      held[#held + 1] = claim
+      held[#held + 1] = key
       result[#result + 1] = key
       result[#result + 1] = state or false
       result[#result + 1] = record
       result[#result + 1] = pickedScores[i]
     end
   end
-  callChunked('ZADD', KEYS[4], leases, 2)
-  callChunked('HSET', KEYS[3], newStates, 2)
+  if #held > 0 then
+    callChunked('ZADD', KEYS[4], held, 2)
+    redis.call('ZADD', KEYS[5], now + lease, claim)
+    redis.call('HSET', KEYS[6], claim, ARGV[6])
+  end
+  callChunked('HSET', KEYS[3], histories, 2)
 end
 
 local upcoming = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf', 'LIMIT', 0, 1, 'WITHSCORES')

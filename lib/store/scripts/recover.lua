@@ -6,38 +6,74 @@
   A recurring series' occurrence is never dead-lettered here (that would end
   the series): it is taken over, and the runner gives it up and moves the
   series on once it has used up its attempts.
+  Expired claims are taken over key by key, up to the limit; a claim loses
+  its lease once it holds nothing. Leases of scripts version 3 and earlier
+  (one per key in "active") are taken over too.
 
   KEYS[1] due     zset  key -> moment the task becomes claimable
   KEYS[2] tasks   hash  key -> record
   KEYS[3] state   hash  key -> state
-  KEYS[4] active  zset  key -> lease expiry
-  KEYS[5] dead    hash  key -> dead letter
-  KEYS[6] floor   string lowest score a new due entry may get (due-index.lua)
-  ARGV[1] most leases to take over
+  KEYS[4] claims  zset  key -> claim number
+  KEYS[5] leases  zset  claim number -> lease expiry
+  KEYS[6] holders hash  claim number -> instance id
+  KEYS[7] dead    hash  key -> dead letter
+  KEYS[8] floor   string lowest score a new due entry may get (due-index.lua)
+  KEYS[9] active  zset  key -> lease expiry, of scripts version 3 and earlier
+  ARGV[1] most deliveries to take over
   ARGV[2] module default of maxAttempts
   ARGV[3] error message for dead letters, JSON-encoded
   ARGV[4] wake channel
 
   Returns: { taken over, dead-lettered }
 ]]
--- @include clock, wake, record, chunks, due-index, series
+-- @include clock, wake, record, chunks, due-index, series, claims
 
 local now = redisNowMs()
-local expired = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
-if #expired == 0 then return { 0, 0 } end
+local limit = tonumber(ARGV[1])
+
+-- The keys to take over: first those of expired claims, then expired leases of older versions.
+local inClaims, expiredClaims = {}, {}
+for _, claim in ipairs(redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now, 'LIMIT', 0, limit)) do
+  if #inClaims >= limit then break end
+  expiredClaims[#expiredClaims + 1] = claim
+  local held = redis.call('ZRANGEBYSCORE', KEYS[4], claim, claim, 'LIMIT', 0, limit - #inClaims)
+  for _, key in ipairs(held) do inClaims[#inClaims + 1] = key end
+end
+-- Entries an older version made stale (claims.lua) are dropped, not taken over.
+local claimed = {}
+local dueScores = zmscoreAll(KEYS[1], inClaims)
+local claimStates = hmgetAll(KEYS[3], inClaims)
+for i, key in ipairs(inClaims) do
+  if not supersededByOlderVersion(dueScores[i], claimStates[i]) then claimed[#claimed + 1] = key end
+end
+local legacy = {}
+if #inClaims < limit then
+  legacy = redis.call('ZRANGEBYSCORE', KEYS[9], '-inf', now, 'LIMIT', 0, limit - #inClaims)
+end
+local expired = {}
+for _, key in ipairs(claimed) do expired[#expired + 1] = key end
+for _, key in ipairs(legacy) do expired[#expired + 1] = key end
+
+callChunked('ZREM', KEYS[4], inClaims)
+if #expired == 0 then
+  for _, claim in ipairs(expiredClaims) do releaseIfEmpty(KEYS[4], KEYS[5], KEYS[6], claim) end
+  return { 0, 0 }
+end
 
 local soonest = soonestFutureDue(KEYS[1], now)
-local claimableAt = indexFloor(KEYS[6], now)
+local claimableAt = indexFloor(KEYS[8], now)
 local records = hmgetAll(KEYS[2], expired)
 local states = hmgetAll(KEYS[3], expired)
 local requeued, dead = 0, 0
 for i, key in ipairs(expired) do
   local record = records[i]
-  local attempt, _, _, done = parseState(states[i])
+  local state = states[i]
+  local attempt, _, _, done = parseState(state)
+  if i <= #claimed then attempt = attemptInFlight(state) end
   if not record then
     redis.call('HDEL', KEYS[3], key)
   elseif attempt >= recordMaxAttempts(record, tonumber(ARGV[2])) and not seriesOf(record) then
-    redis.call('HSET', KEYS[5], key, now .. '|' .. attempt .. '|' .. ARGV[3] .. '\n' .. record)
+    redis.call('HSET', KEYS[7], key, now .. '|' .. attempt .. '|' .. ARGV[3] .. '\n' .. record)
     redis.call('HDEL', KEYS[2], key)
     redis.call('HDEL', KEYS[3], key)
     dead = dead + 1
@@ -47,6 +83,7 @@ for i, key in ipairs(expired) do
     requeued = requeued + 1
   end
 end
-callChunked('ZREM', KEYS[4], expired)
+callChunked('ZREM', KEYS[9], legacy)
+for _, claim in ipairs(expiredClaims) do releaseIfEmpty(KEYS[4], KEYS[5], KEYS[6], claim) end
 if requeued > 0 then wakeIfSooner(ARGV[4], claimableAt, soonest) end
 return { requeued, dead }

@@ -9,9 +9,12 @@
   KEYS[1] due     zset  key -> moment the task becomes claimable (ms, Redis clock)
   KEYS[2] tasks   hash  key -> record
   KEYS[3] state   hash  key -> state
-  KEYS[4] active  zset  key -> lease expiry
+  KEYS[4] claims  zset  key -> claim number
   KEYS[5] dead    hash  key -> dead letter
   KEYS[6] floor   string lowest score a new due entry may get (due-index.lua)
+  KEYS[7] active  zset  key -> lease expiry, of scripts version 3 and earlier
+  KEYS[8] leases  zset  claim number -> lease expiry
+  KEYS[9] holders hash  claim number -> instance id
   ARGV[1] wake channel
   ARGV[2..] per task, 5 values: key, timing ("d<delay ms>" | "a<epoch ms>"),
             header "<maxAttempts>|<backoff>|", payload JSON ("" for none),
@@ -19,7 +22,7 @@
 
   Returns: the due time in force of each task, in ARGV order.
 ]]
--- @include clock, wake, chunks, due-index, record
+-- @include clock, wake, chunks, due-index, record, claims
 
 local now = redisNowMs()
 local soonest = soonestFutureDue(KEYS[1], now)
@@ -58,7 +61,14 @@ for i = 2, #ARGV, 5 do
 end
 
 if #keys > 0 then
+  -- Keys in flight are taken from their claims; a claim left holding nothing loses its lease.
+  local emptied = {}
+  for _, claim in ipairs(zmscoreAll(KEYS[4], keys)) do
+    if claim then emptied[claim] = true end
+  end
   callChunked('ZREM', KEYS[4], keys)
+  for claim in pairs(emptied) do releaseIfEmpty(KEYS[4], KEYS[8], KEYS[9], claim) end
+  callChunked('ZREM', KEYS[7], keys)
   callChunked('HDEL', KEYS[3], keys)
   callChunked('HDEL', KEYS[5], keys)
   callChunked('HSET', KEYS[2], records, 2)

@@ -9,9 +9,12 @@
   KEYS[1] due     zset  key -> moment the task becomes claimable
   KEYS[2] tasks   hash  key -> record
   KEYS[3] state   hash  key -> state
-  KEYS[4] active  zset  key -> lease expiry
+  KEYS[4] claims  zset  key -> claim number
   KEYS[5] dead    hash  key -> dead letter
   KEYS[6] floor   string lowest score a new due entry may get (due-index.lua)
+  KEYS[7] active  zset  key -> lease expiry, of scripts version 3 and earlier
+  KEYS[8] leases  zset  claim number -> lease expiry
+  KEYS[9] holders hash  claim number -> instance id
   ARGV[1] wake channel
   ARGV[2] key
   ARGV[3] header "<maxAttempts>|<backoff>|"
@@ -20,7 +23,7 @@
 
   Returns: { due time of the occurrence in force, "new" | "pending" | "active" }
 ]]
--- @include clock, wake, record, due-index, series
+-- @include clock, wake, record, due-index, series, claims
 
 local key = ARGV[2]
 local existing = redis.call('HGET', KEYS[2], key)
@@ -42,7 +45,12 @@ local now = redisNowMs()
 local soonest = soonestFutureDue(KEYS[1], now)
 local due = tonumber(ARGV[4])
 local score = indexScore(due, indexFloor(KEYS[6], now))
-redis.call('ZREM', KEYS[4], key)
+local claim = redis.call('ZSCORE', KEYS[4], key)
+if claim then
+  redis.call('ZREM', KEYS[4], key)
+  releaseIfEmpty(KEYS[4], KEYS[8], KEYS[9], claim)
+end
+redis.call('ZREM', KEYS[7], key)
 redis.call('HDEL', KEYS[3], key)
 redis.call('HDEL', KEYS[5], key)
 redis.call('HSET', KEYS[2], key, ARGV[3] .. due .. '|' .. ARGV[5])

@@ -7,7 +7,7 @@
   KEYS[1] due     zset  key -> moment the task becomes claimable
   KEYS[2] tasks   hash  key -> record
   KEYS[3] state   hash  key -> state
-  KEYS[4] active  zset  key -> lease expiry
+  KEYS[4] claims  zset  key -> claim number
   ARGV[1] key
 
   Returns: 1 if a series (or a pending task) was ended, else 0.

@@ -27,3 +27,13 @@ local function hmgetAll(key, fields)
   end)
   return values
 end
+
+-- ZMSCORE of any number of members: the scores in member order (false where absent).
+local function zmscoreAll(key, members)
+  local scores = {}
+  forChunks(members, 1, function(first, last)
+    local part = redis.call('ZMSCORE', key, unpack(members, first, last))
+    for i = 1, #part do scores[#scores + 1] = part[i] end
+  end)
+  return scores
+end
