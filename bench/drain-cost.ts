@@ -15,6 +15,8 @@ export interface DrainCost {
   lua: number;
   /** CPU time of the consumer process(es) (`process.cpuUsage()` user + system). */
   node: number;
+  /** Time Redis spent in each data command (see ScriptCost), most first. */
+  commands: Array<{ command: string; micros: number }>;
 }
 
 /**
@@ -43,9 +45,13 @@ export function drainCostBetween(
   delivered: number,
 ): DrainCost {
   const perTask = (micros: number) => micros / Math.max(delivered, 1);
+  const scripts = scriptCostBetween(before.scripts, after.scripts);
   return {
     redis: perTask(after.redisCpuMicros - before.redisCpuMicros),
-    lua: perTask(scriptCostBetween(before.scripts, after.scripts).usec),
+    lua: perTask(scripts.usec),
     node: perTask(usageBetween(before.consumers, after.consumers).cpuMicros),
+    commands: Object.entries(scripts.commands)
+      .map(([command, usec]) => ({ command, micros: perTask(usec) }))
+      .sort((a, b) => b.micros - a.micros),
   };
 }

@@ -79,6 +79,48 @@ function allAtOnceTable(results: readonly CaseResult[]): string {
   );
 }
 
+/** The data commands that took most of the time, then the rest together. */
+const COMMANDS_SHOWN = 6;
+
+/**
+ * Where the module's Redis time went in each burst: the data commands its
+ * scripts ran, the scripts' own work (Lua, and turning values into Redis
+ * arguments and replies back), and what Redis did outside the scripts
+ * (reading and parsing requests, writing replies).
+ */
+function redisProfileTable(results: readonly CaseResult[]): string {
+  return table(
+    [
+      'Workload',
+      'Mechanism',
+      'Run',
+      'Redis CPU µs / task',
+      'data commands µs / task',
+      'in scripts besides their commands',
+      'outside scripts',
+    ],
+    results.map((r) => {
+      const cost = r.drainCost!;
+      const inCommands = cost.commands.reduce((sum, { micros }) => sum + micros, 0);
+      const shown = cost.commands
+        .slice(0, COMMANDS_SHOWN)
+        .map(({ command, micros }) => `${command} ${formatMicros(micros)}`);
+      const rest = cost.commands.slice(COMMANDS_SHOWN).reduce((sum, { micros }) => sum + micros, 0);
+      if (rest > 0) shown.push(`others ${formatMicros(rest)}`);
+      return [
+        r.workload.title,
+        r.mechanism.label,
+        String(r.run),
+        formatMicros(cost.redis),
+        `${formatMicros(inCommands)}: ${shown.join(', ')}`,
+        formatMicros(cost.lua - inCommands),
+        formatMicros(cost.redis - cost.lua),
+      ];
+    }),
+    ['l', 'l', 'r', 'r', 'l', 'r', 'r'],
+  );
+}
+
 function notesOf(results: readonly CaseResult[]): string[] {
   const lines: string[] = [];
   for (const r of results) {
@@ -126,6 +168,18 @@ export function renderResults(results: readonly CaseResult[], chartFile: string)
       'CPU and Lua per delivered task over the drain (see How it is measured).',
       '',
       allAtOnceTable(allAtOnce),
+      '',
+    );
+  const profiled = allAtOnce.filter(
+    (r) => r.mechanism.kind === 'delay-task' && r.drainCost && r.drainCost.commands.length > 0,
+  );
+  if (profiled.length)
+    out.push(
+      "### Where the module's Redis time goes in a burst",
+      '',
+      "Per delivered task, over the same drain: the data commands the scripts ran (`INFO commandstats` of each command; Redis counts a script's commands under their own names too), the scripts' own work besides them (Lua, and turning values into Redis arguments and replies back: the Lua figure minus the commands), and Redis' work outside the scripts (reading and parsing requests, writing replies: `INFO cpu` minus the Lua figure). The Lua and command figures are wall-clock time, so a row on a busy machine can show more in them than the CPU figure.",
+      '',
+      redisProfileTable(profiled),
       '',
     );
   out.push(

@@ -1,7 +1,8 @@
 --[[
   Claims due tasks whose key matches one of the caller's patterns: removes them
   from the due index and holds them under one new claim with one lease
-  (includes/claims.lua); a task with a history has its attempt counted. Atomic, so two instances racing for the same task never both win.
+  (includes/claims.lua); a task with a history has its attempt counted.
+  Atomic, so two instances racing for the same task never both win.
 
   The caller's cursor marks how far it has already looked past due tasks it
   cannot handle, so a crowd of tasks that no handler of the caller matches is

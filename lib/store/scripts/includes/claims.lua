@@ -17,7 +17,8 @@
 -- "claims" (the entry is to be dropped, nothing else touched); nil otherwise.
 local function supersededByOlderVersion(dueScore, state)
   if dueScore then return true end
-  return state ~= false and string.match(state, '^%d+||') == nil
+  if not state then return false end
+  return string.match(state, '^%d+||') == nil
 end
 
 local function claimOf(claimedBy, claim, dueScore, state)
