@@ -41,36 +41,46 @@ for i = 2, #ARGV, 5 do
   local key = ARGV[i]
   local timing = ARGV[i + 1]
   local mode = ARGV[i + 4]
-  local due = tonumber(string.sub(timing, 2))
-  if string.byte(timing, 1) == 100 then due = now + due end -- 'd': a delay from now
+  -- NOTE: the due time is kept as the text it came in wherever it can be, since
+  -- each number written out as text costs a printf.
+  local dueText = string.sub(timing, 2)
+  local due = tonumber(dueText)
+  if string.byte(timing, 1) == 100 then -- 'd': a delay from now
+    due = now + due
+    dueText = tostring(due)
+  end
   local current = mode ~= 'r' and pendingDue(key)
   if current and mode == 'k' then
     dues[#dues + 1] = current
   else
-    if current and mode == 'e' then due = math.min(due, current) end
-    if current and mode == 'l' then due = math.max(due, current) end
+    if current and (mode == 'e' and current < due or mode == 'l' and current > due) then
+      due = current
+      dueText = tostring(due)
+    end
     dues[#dues + 1] = due
     keys[#keys + 1] = key
     local score = indexScore(due, floor)
-    scores[#scores + 1] = score
+    scores[#scores + 1] = score == due and dueText or score
     scores[#scores + 1] = key
     records[#records + 1] = key
-    records[#records + 1] = ARGV[i + 2] .. due .. '|' .. ARGV[i + 3]
+    records[#records + 1] = ARGV[i + 2] .. dueText .. '|' .. ARGV[i + 3]
     if earliest == nil or score < earliest then earliest = score end
   end
 end
 
 if #keys > 0 then
   -- Keys in flight are taken from their claims; a claim left holding nothing loses its lease.
-  local emptied = {}
-  for _, claim in ipairs(zmscoreAll(KEYS[4], keys)) do
-    if claim then emptied[claim] = true end
+  if redis.call('EXISTS', KEYS[4]) == 1 then
+    local emptied = {}
+    for _, claim in ipairs(zmscoreAll(KEYS[4], keys)) do
+      if claim then emptied[claim] = true end
+    end
+    callChunked('ZREM', KEYS[4], keys)
+    for claim in pairs(emptied) do releaseIfEmpty(KEYS[4], KEYS[8], KEYS[9], claim) end
   end
-  callChunked('ZREM', KEYS[4], keys)
-  for claim in pairs(emptied) do releaseIfEmpty(KEYS[4], KEYS[8], KEYS[9], claim) end
-  callChunked('ZREM', KEYS[7], keys)
-  callChunked('HDEL', KEYS[3], keys)
-  callChunked('HDEL', KEYS[5], keys)
+  removeChunked('ZREM', KEYS[7], keys)
+  removeChunked('HDEL', KEYS[3], keys)
+  removeChunked('HDEL', KEYS[5], keys)
   callChunked('HSET', KEYS[2], records, 2)
   callChunked('ZADD', KEYS[1], scores, 2)
   wakeIfSooner(ARGV[1], earliest, soonest)

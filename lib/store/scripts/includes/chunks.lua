@@ -37,3 +37,11 @@ local function zmscoreAll(key, members)
   end)
   return scores
 end
+
+-- callChunked of a command that only removes, skipped when `key` does not exist.
+-- NOTE: scheduling clears a key's old claim, state and dead letter, which most
+-- keys have none of; skipping a missing set spares turning every key of the
+-- call into a Redis argument.
+local function removeChunked(command, key, list)
+  if redis.call('EXISTS', key) == 1 then callChunked(command, key, list) end
+end
