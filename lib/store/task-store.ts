@@ -719,7 +719,8 @@ export class TaskStore {
         .multi()
         .zcard(keys.due)
         .zcount(keys.due, '-inf', now)
-        .zcard(keys.claims)
+        // Claim numbers start at 1: this leaves out the member that keeps the set a skiplist.
+        .zcount(keys.claims, 1, '+inf')
         .zcard(keys.legacyActive)
         .hlen(keys.dead)
         .exec();

@@ -50,7 +50,7 @@
   cost of draining a burst. For the same reason nothing per task turns a number
   into a string (Lua and Redis 7.0 both format doubles with printf).
 ]]
--- @include clock, record, glob, chunks, due-index, ranks
+-- @include clock, record, glob, chunks, due-index, ranks, claims
 
 local now, nowMicros = redisNowMsAndMicros()
 local want = tonumber(ARGV[1])
@@ -172,6 +172,7 @@ if #picked > 0 then
     end
   end
   if #held > 0 then
+    keepSkiplist(KEYS[4])
     callChunked('ZADD', KEYS[4], held, 2)
     redis.call('ZADD', KEYS[5], now + lease, claim)
     redis.call('HSET', KEYS[6], claim, ARGV[6])

@@ -49,7 +49,7 @@ local start
 if ARGV[3] ~= '' then
   start = rankAfter(index, ARGV[3], ARGV[4])
 elseif claims then
-  start = 0
+  start = redis.call('ZCOUNT', index, '-inf', 0) -- past the skiplist keeper (claims.lua)
 else
   start = redis.call('ZCOUNT', index, '-inf', '(' .. lowest)
 end
