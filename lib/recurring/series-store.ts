@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { encodeExtensions } from '../store/record-extensions';
+import { SCRIPT_KEYS } from '../store/script-keys';
 import { ScriptLibrary } from '../store/script-library';
 import { TaskKeys } from '../store/task-keys';
 import { parseRecord } from '../store/task-record';
@@ -47,17 +48,7 @@ export class SeriesStore {
     const [dueAt, state] = (await this.scripts.run(
       this.client,
       'series-declare',
-      [
-        keys.due,
-        keys.tasks,
-        keys.state,
-        keys.claims,
-        keys.dead,
-        keys.floor,
-        keys.legacyActive,
-        keys.leases,
-        keys.holders,
-      ],
+      SCRIPT_KEYS.seriesDeclare(keys),
       [
         this.keys.wakeChannel,
         series.key,
@@ -79,7 +70,7 @@ export class SeriesStore {
     const reply = await this.scripts.run(
       this.client,
       'series-advance',
-      [keys.due, keys.tasks, keys.state, keys.claims, keys.leases, keys.holders, keys.floor],
+      SCRIPT_KEYS.seriesAdvance(keys),
       [claim.key, claim.token, rule, nextDueAt ?? '', this.keys.wakeChannel],
     );
     if (reply === null) return 'stale';
@@ -96,12 +87,9 @@ export class SeriesStore {
   /** Ends the series under `key` (pending or running); false when there is none. */
   async end(key: string): Promise<boolean> {
     const keys = this.keys.shards[this.keys.shardOf(key)];
-    const reply = await this.scripts.run(
-      this.client,
-      'series-end',
-      [keys.due, keys.tasks, keys.state, keys.claims],
-      [key],
-    );
+    const reply = await this.scripts.run(this.client, 'series-end', SCRIPT_KEYS.seriesEnd(keys), [
+      key,
+    ]);
     return reply === 1;
   }
 }

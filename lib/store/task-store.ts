@@ -7,6 +7,7 @@ import {
 } from '../delay-task.constants';
 import { ReplicationWait } from '../redis/replication-wait';
 import { encodeExtensions, RecordExtensions } from './record-extensions';
+import { SCRIPT_KEYS } from './script-keys';
 import { ScriptArg, ScriptLibrary } from './script-library';
 import { ShardKeys, TaskKeys } from './task-keys';
 import {
@@ -231,17 +232,7 @@ export class TaskStore {
     await Promise.all(
       [...byShard].map(async ([shard, indexes]) => {
         const keys = this.keys.shards[shard];
-        const scriptKeys = [
-          keys.due,
-          keys.tasks,
-          keys.state,
-          keys.claims,
-          keys.dead,
-          keys.floor,
-          keys.legacyActive,
-          keys.leases,
-          keys.holders,
-        ];
+        const scriptKeys = SCRIPT_KEYS.schedule(keys);
         const batches: number[][] = [];
         for (let start = 0; start < indexes.length; start += SCHEDULE_BATCH_SIZE) {
           batches.push(indexes.slice(start, start + SCHEDULE_BATCH_SIZE));
@@ -314,12 +305,10 @@ export class TaskStore {
    */
   async abort(key: string): Promise<'pending' | 'active' | null> {
     const keys = this.shardKeys(key);
-    const reply = await this.scripts.run(
-      this.client,
-      'abort',
-      [keys.due, keys.tasks, keys.state, keys.claims, keys.leases, keys.holders],
-      [key, this.keys.abortChannel],
-    );
+    const reply = await this.scripts.run(this.client, 'abort', SCRIPT_KEYS.abort(keys), [
+      key,
+      this.keys.abortChannel,
+    ]);
     return reply === 1 ? 'pending' : reply === 2 ? 'active' : null;
   }
 
@@ -377,30 +366,16 @@ export class TaskStore {
     budgets: readonly HandlerBudget[] = [],
   ): Promise<ClaimResult> {
     const keys = this.keys.shards[shard];
-    const reply = (await this.scripts.run(
-      this.client,
-      'claim',
-      [
-        keys.due,
-        keys.tasks,
-        keys.state,
-        keys.claims,
-        keys.leases,
-        keys.holders,
-        keys.seq,
-        keys.floor,
-      ],
-      [
-        want,
-        leaseMs,
-        cursor?.score ?? '',
-        cursor?.member ?? '',
-        scanLimit,
-        owner,
-        ...budgetArgs(budgets),
-        ...patterns,
-      ],
-    )) as ClaimReply;
+    const reply = (await this.scripts.run(this.client, 'claim', SCRIPT_KEYS.claim(keys), [
+      want,
+      leaseMs,
+      cursor?.score ?? '',
+      cursor?.member ?? '',
+      scanLimit,
+      owner,
+      ...budgetArgs(budgets),
+      ...patterns,
+    ])) as ClaimReply;
     const tasks: ClaimedTask[] = [];
     const claim = String(reply[5]);
     for (let i = 9; i < reply.length; i += 4) {
@@ -432,12 +407,7 @@ export class TaskStore {
   async ack(shard: number, claims: readonly ClaimRef[]): Promise<number> {
     const keys = this.keys.shards[shard];
     return this.perChunk(claims, (chunk) =>
-      this.scripts.run(
-        this.client,
-        'ack',
-        [keys.tasks, keys.state, keys.claims, keys.leases, keys.holders, keys.due],
-        claimArgs(chunk),
-      ),
+      this.scripts.run(this.client, 'ack', SCRIPT_KEYS.ack(keys), claimArgs(chunk)),
     );
   }
 
@@ -479,29 +449,15 @@ export class TaskStore {
     },
   ): Promise<void> {
     const keys = this.keys.shards[claim.shard];
-    await this.scripts.run(
-      this.client,
-      'fail',
-      [
-        keys.due,
-        keys.tasks,
-        keys.state,
-        keys.claims,
-        keys.leases,
-        keys.holders,
-        keys.dead,
-        keys.floor,
-      ],
-      [
-        claim.key,
-        claim.token,
-        outcome.action,
-        outcome.retryDelayMs,
-        JSON.stringify(outcome.done),
-        JSON.stringify(outcome.error),
-        this.keys.wakeChannel,
-      ],
-    );
+    await this.scripts.run(this.client, 'fail', SCRIPT_KEYS.fail(keys), [
+      claim.key,
+      claim.token,
+      outcome.action,
+      outcome.retryDelayMs,
+      JSON.stringify(outcome.done),
+      JSON.stringify(outcome.error),
+      this.keys.wakeChannel,
+    ]);
   }
 
   /** Takes over deliveries whose lease ran out in one shard. */
@@ -515,17 +471,7 @@ export class TaskStore {
     const [requeued, dead] = (await this.scripts.run(
       this.client,
       'recover',
-      [
-        keys.due,
-        keys.tasks,
-        keys.state,
-        keys.claims,
-        keys.leases,
-        keys.holders,
-        keys.dead,
-        keys.floor,
-        keys.legacyActive,
-      ],
+      SCRIPT_KEYS.recover(keys),
       [limit, defaultMaxAttempts, JSON.stringify(error), this.keys.wakeChannel],
     )) as [number, number];
     return { requeued: Number(requeued), dead: Number(dead) };

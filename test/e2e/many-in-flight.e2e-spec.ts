@@ -7,6 +7,7 @@
 import { Injectable } from '@nestjs/common';
 import IORedis, { Redis } from 'ioredis';
 import { ExpiredKeyEvent, OnKeyExpired } from '../../lib';
+import { SCRIPT_KEYS } from '../../lib/store/script-keys';
 import { ScriptLibrary } from '../../lib/store/script-library';
 import { TaskKeys } from '../../lib/store/task-keys';
 import { RedisServer } from '../../lib/testing/redis-server';
@@ -89,32 +90,16 @@ describe('far more deliveries in flight than Lua can unpack', () => {
     const count = 10_000;
     const args: string[] = [keys.wakeChannel];
     for (let n = 0; n < count; n++) args.push(`k:${n}`, 'd0', '||', '', 'r');
-    const scheduleKeys = [
-      shard.due,
-      shard.tasks,
-      shard.state,
-      shard.claims,
-      shard.dead,
-      shard.floor,
-      shard.legacyActive,
-      shard.leases,
-      shard.holders,
-    ];
-    const dues = (await scripts.run(admin, 'schedule', scheduleKeys, args)) as number[];
+    const dues = (await scripts.run(
+      admin,
+      'schedule',
+      SCRIPT_KEYS.schedule(shard),
+      args,
+    )) as number[];
     expect(dues).toHaveLength(count);
 
-    const claimKeys = [
-      shard.due,
-      shard.tasks,
-      shard.state,
-      shard.claims,
-      shard.leases,
-      shard.holders,
-      shard.seq,
-      shard.floor,
-    ];
     // One claim of all of them: its keys go into the claims set in chunks.
-    const reply = (await scripts.run(admin, 'claim', claimKeys, [
+    const reply = (await scripts.run(admin, 'claim', SCRIPT_KEYS.claim(shard), [
       count,
       60_000,
       '',
@@ -132,12 +117,7 @@ describe('far more deliveries in flight than Lua can unpack', () => {
     await expect(admin.zcount(shard.claims, 1, '+inf')).resolves.toBe(count);
     const renewed = await scripts.run(admin, 'renew', [shard.leases], [60_000, claim]);
     expect(Number(renewed)).toBe(1);
-    const acked = await scripts.run(
-      admin,
-      'ack',
-      [shard.tasks, shard.state, shard.claims, shard.leases, shard.holders, shard.due],
-      claimed,
-    );
+    const acked = await scripts.run(admin, 'ack', SCRIPT_KEYS.ack(shard), claimed);
     expect(Number(acked)).toBe(count);
     await expect(
       admin.exists(shard.due, shard.tasks, shard.state, shard.leases, shard.holders),

@@ -8,6 +8,7 @@
 import { Injectable } from '@nestjs/common';
 import IORedis from 'ioredis';
 import { ExpiredKeyEvent, OnKeyExpired } from '../../lib';
+import { SCRIPT_KEYS } from '../../lib/store/script-keys';
 import { ScriptLibrary } from '../../lib/store/script-library';
 import { TaskKeys } from '../../lib/store/task-keys';
 import { RedisServer } from '../../lib/testing/redis-server';
@@ -139,38 +140,30 @@ describe('upgrading from scripts version 3', () => {
     const shard = keys.shards[0];
     const scripts = new ScriptLibrary();
     scripts.install(admin);
-    await scripts.run(
-      admin,
-      'schedule',
-      [
-        shard.due,
-        shard.tasks,
-        shard.state,
-        shard.claims,
-        shard.dead,
-        shard.floor,
-        shard.legacyActive,
-        shard.leases,
-        shard.holders,
-      ],
-      [keys.wakeChannel, 'job:a', 'd0', '||', '', 'r', 'job:b', 'd0', '||', '', 'r'],
-    );
+    await scripts.run(admin, 'schedule', SCRIPT_KEYS.schedule(shard), [
+      keys.wakeChannel,
+      'job:a',
+      'd0',
+      '||',
+      '',
+      'r',
+      'job:b',
+      'd0',
+      '||',
+      '',
+      'r',
+    ]);
     // This version claims both with a 50 ms lease, and its instance dies.
-    await scripts.run(
-      admin,
-      'claim',
-      [
-        shard.due,
-        shard.tasks,
-        shard.state,
-        shard.claims,
-        shard.leases,
-        shard.holders,
-        shard.seq,
-        shard.floor,
-      ],
-      [10, 50, '', '', 100, 'dead-instance', 0, 'job:*'],
-    );
+    await scripts.run(admin, 'claim', SCRIPT_KEYS.claim(shard), [
+      10,
+      50,
+      '',
+      '',
+      100,
+      'dead-instance',
+      0,
+      'job:*',
+    ]);
     await expect(admin.zcount(shard.claims, 1, '+inf')).resolves.toBe(2);
     const now = Number((await admin.time())[0]) * 1000;
     // Version 3 schedules job:a again and claims job:b again.
@@ -180,22 +173,12 @@ describe('upgrading from scripts version 3', () => {
     await admin.zadd(shard.legacyActive, now + 60_000, 'job:b');
 
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const [requeued, dead] = (await scripts.run(
-      admin,
-      'recover',
-      [
-        shard.due,
-        shard.tasks,
-        shard.state,
-        shard.claims,
-        shard.leases,
-        shard.holders,
-        shard.dead,
-        shard.floor,
-        shard.legacyActive,
-      ],
-      [100, 3, JSON.stringify('lease ran out'), keys.wakeChannel],
-    )) as [number, number];
+    const [requeued, dead] = (await scripts.run(admin, 'recover', SCRIPT_KEYS.recover(shard), [
+      100,
+      3,
+      JSON.stringify('lease ran out'),
+      keys.wakeChannel,
+    ])) as [number, number];
     expect([requeued, dead]).toEqual([0, 0]);
     // job:a keeps the due time version 3 gave it, job:b its claim there; the dead claim is gone.
     await expect(admin.zscore(shard.due, 'job:a')).resolves.toBe(String(now + 60_000));

@@ -18,25 +18,20 @@ local function callChunked(command, key, list, step)
   end)
 end
 
--- HMGET of any number of fields: the values in field order (false where absent).
-local function hmgetAll(key, fields)
+-- A read command (HMGET, ZMSCORE) of any number of fields or members: its
+-- replies in their order (false where absent).
+local function readAll(command, key, names)
   local values = {}
-  forChunks(fields, 1, function(first, last)
-    local part = redis.call('HMGET', key, unpack(fields, first, last))
+  forChunks(names, 1, function(first, last)
+    local part = redis.call(command, key, unpack(names, first, last))
     for i = 1, #part do values[#values + 1] = part[i] end
   end)
   return values
 end
 
--- ZMSCORE of any number of members: the scores in member order (false where absent).
-local function zmscoreAll(key, members)
-  local scores = {}
-  forChunks(members, 1, function(first, last)
-    local part = redis.call('ZMSCORE', key, unpack(members, first, last))
-    for i = 1, #part do scores[#scores + 1] = part[i] end
-  end)
-  return scores
-end
+local function hmgetAll(key, fields) return readAll('HMGET', key, fields) end
+
+local function zmscoreAll(key, members) return readAll('ZMSCORE', key, members) end
 
 -- callChunked of a command that only removes, skipped when `key` does not exist.
 -- NOTE: scheduling clears a key's old claim, state and dead letter, which most
