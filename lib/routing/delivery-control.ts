@@ -21,7 +21,7 @@ export class DeliveryControl {
   private waiters?: Array<() => void>;
   private children?: DeliveryControl[];
 
-  /** @param claim `"<claim token><key>"` of the scheduled delivery it controls, as the abort channel names it. */
+  /** @param claim `"<claim number>|<key>"` of the scheduled delivery it controls, as the abort channel names it. */
   constructor(readonly claim?: string) {}
 
   get signal(): AbortSignal {

@@ -29,7 +29,7 @@ export class TaskKeys {
   readonly shards: readonly ShardKeys[];
   /** Pub/Sub channel on which an earlier due time is announced to every instance. */
   readonly wakeChannel: string;
-  /** Pub/Sub channel naming a delivery stopped by `cancel(key, { abort: true })`: `"<claim token><key>"`. */
+  /** Pub/Sub channel naming a delivery stopped by `cancel(key, { abort: true })`: `"<claim number>|<key>"`. */
   readonly abortChannel: string;
   private readonly ownPrefix: Buffer;
 

@@ -40,19 +40,26 @@ for _, claim in ipairs(redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now, 'LIMIT'
   for _, key in ipairs(held) do inClaims[#inClaims + 1] = key end
 end
 -- Entries an older version made stale (claims.lua) are dropped, not taken over.
-local claimed = {}
+-- `expired` and `states` are built side by side: the keys to take over and their states.
+local expired, states = {}, {}
 local dueScores = zmscoreAll(KEYS[1], inClaims)
 local claimStates = hmgetAll(KEYS[3], inClaims)
 for i, key in ipairs(inClaims) do
-  if not supersededByOlderVersion(dueScores[i], claimStates[i]) then claimed[#claimed + 1] = key end
+  if not supersededByOlderVersion(dueScores[i], claimStates[i]) then
+    expired[#expired + 1] = key
+    states[#expired] = claimStates[i]
+  end
 end
+local claimed = #expired
 local legacy = {}
 if #inClaims < limit then
   legacy = redis.call('ZRANGEBYSCORE', KEYS[9], '-inf', now, 'LIMIT', 0, limit - #inClaims)
+  local legacyStates = hmgetAll(KEYS[3], legacy)
+  for i, key in ipairs(legacy) do
+    expired[#expired + 1] = key
+    states[#expired] = legacyStates[i]
+  end
 end
-local expired = {}
-for _, key in ipairs(claimed) do expired[#expired + 1] = key end
-for _, key in ipairs(legacy) do expired[#expired + 1] = key end
 
 callChunked('ZREM', KEYS[4], inClaims)
 if #expired == 0 then
@@ -63,13 +70,12 @@ end
 local soonest = soonestFutureDue(KEYS[1], now)
 local claimableAt = indexFloor(KEYS[8], now)
 local records = hmgetAll(KEYS[2], expired)
-local states = hmgetAll(KEYS[3], expired)
 local requeued, dead = 0, 0
 for i, key in ipairs(expired) do
   local record = records[i]
   local state = states[i]
   local attempt, _, _, done = parseState(state)
-  if i <= #claimed then attempt = attemptInFlight(state) end
+  if i <= claimed then attempt = attemptInFlight(state) end
   if not record then
     redis.call('HDEL', KEYS[3], key)
   elseif attempt >= recordMaxAttempts(record, tonumber(ARGV[2])) and not seriesOf(record) then
