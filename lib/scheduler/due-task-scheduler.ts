@@ -64,7 +64,7 @@ export class DueTaskScheduler {
   private reserved = 0;
   /** Shards waiting for a claim in flight to settle before they look for room. */
   private claimSettled: Array<() => void> = [];
-  /** Most tasks one claim takes: half the room, so one batch can be claimed while another starts. */
+  /** Most tasks one claim takes while others run or are being claimed (`claimSize`). */
   private readonly batchSize: number;
   /**
    * Per shard, how far claims have looked past due tasks this instance cannot
@@ -266,13 +266,13 @@ export class DueTaskScheduler {
   }
 
   /**
-   * Claims one shard's due tasks in batches of at most half of `concurrency`,
-   * sharing the instance's room with the other shards' claims.
+   * Claims one shard's due tasks in batches (`claimSize`), sharing the
+   * instance's room with the other shards' claims.
    *
-   * NOTE: the next claim is sent before the batch just received is handed to
-   * the handlers, so Redis runs one claim while Node starts the previous
-   * batch; draining a burst is then bound by the slower of the two, not their
-   * sum. When there is no room, one turn of the event loop lets handlers that
+   * NOTE: where room is left, the next claim is sent before the batch just
+   * received is handed to the handlers, so Redis runs one claim while Node
+   * starts the previous batch. When there is none (a claim by an idle
+   * instance takes it all), one turn of the event loop lets handlers that
    * finish at once (most do) settle before deciding the instance is full.
    */
   private async drainShard(shard: number, source: ExpiredKeySource): Promise<number | null> {
@@ -327,6 +327,19 @@ export class DueTaskScheduler {
   private room(): number {
     const room = this.settings.concurrency - this.deliveries.size - this.reserved;
     return this.slots ? Math.min(room, this.slots.room()) : room;
+  }
+
+  /**
+   * Most tasks the next claim takes. While deliveries run or another claim is
+   * out, half of `concurrency`, so one batch is claimed while another starts.
+   * With neither, all of the room: a claim and its acknowledgement cost Redis
+   * about 120 µs besides their tasks (the script calls, the clock, the lease,
+   * two requests), as much as some 30 tasks' own work, so an idle instance
+   * pays it once for `concurrency` tasks rather than twice.
+   */
+  private claimSize(): number {
+    const idle = this.deliveries.size === 0 && this.reserved === 0;
+    return idle ? this.settings.concurrency : this.batchSize;
   }
 
   /**
@@ -417,7 +430,7 @@ export class DueTaskScheduler {
     walk: Walk,
     patterns = this.settings.patterns,
   ): Promise<ClaimResult> {
-    const want = Math.min(room, this.batchSize);
+    const want = Math.min(room, this.claimSize());
     this.reserved += want;
     const reservation = this.slots?.reserve(want);
     let result: ClaimResult | undefined;

@@ -27,13 +27,13 @@ export class InFlight {
     work.then(settle, settle);
   }
 
-  /** Resolves `true` once nothing is in flight, or `false` if `timeoutMs` passes first. */
   /** Resolves once nothing is in flight. */
   whenIdle(): Promise<void> {
     if (this.count === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Resolves `true` once nothing is in flight, or `false` if `timeoutMs` passes first. */
   async idle(timeoutMs: number): Promise<boolean> {
     if (this.count === 0) return true;
     let timer: NodeJS.Timeout | undefined;
