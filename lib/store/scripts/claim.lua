@@ -99,21 +99,22 @@ end
 -- Pages of the index from `start`: the first as large as the claim (most due entries match),
 -- doubling while entries are passed over, at most scanLimit entries inspected in all. Ranks hold
 -- still until the claimed entries are removed at the end.
--- Exhausted: nothing due is left behind what was inspected (a future entry or the index's end).
+-- NOTE: due entries hold the ranks below those of future ones, so counting them bounds the pages
+-- to due entries: a claim of 1,000 at light load reads the one entry due, not 1,000 (each entry
+-- read costs Redis a printf of its score and Lua two strings).
+-- Exhausted: nothing due is left behind what was inspected.
+local dueAhead = redis.call('ZCOUNT', KEYS[1], '-inf', now) - start
 local picked, pickedScores, inspected, exhausted, heldBack = {}, {}, 0, 0, 0
 local newCursorScore, newCursorMember = false, false
 local lastScore, lastMember = false, false
-local pageSize, done = want, false
+local pageSize, done = want, dueAhead <= 0
+if done then exhausted = 1 end
 while not done and inspected < scanLimit do
-  local size = math.min(pageSize, scanLimit - inspected)
+  local size = math.min(pageSize, scanLimit - inspected, dueAhead - inspected)
   local first = start + inspected
   local entries = redis.call('ZRANGE', KEYS[1], first, first + size - 1, 'WITHSCORES')
   for i = 1, #entries, 2 do
     local key, score = entries[i], tonumber(entries[i + 1])
-    if score > now then
-      exhausted, done = 1, true
-      break
-    end
     if #picked >= want then
       done = true
       break
@@ -135,7 +136,7 @@ while not done and inspected < scanLimit do
     end
   end
   if not done then
-    if #entries < size * 2 then
+    if inspected >= dueAhead then
       exhausted, done = 1, true
     elseif #picked >= want then
       done = true
