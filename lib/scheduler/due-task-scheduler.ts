@@ -60,7 +60,10 @@ export class DueTaskScheduler {
   private queuedDrain: ExpiredKeySource | null = null;
   private starvedForCapacity = false;
   private stopped = false;
-  /** Room asked for by claims still in flight (shards are claimed concurrently). */
+  /**
+   * Room asked for by claims still in flight (shards are claimed concurrently),
+   * and then taken by the tasks they claimed until `deliver` counts them as running.
+   */
   private reserved = 0;
   /** Shards waiting for a claim in flight to settle before they look for room. */
   private claimSettled: Array<() => void> = [];
@@ -277,27 +280,28 @@ export class DueTaskScheduler {
    */
   private async drainShard(shard: number, source: ExpiredKeySource): Promise<number | null> {
     let soonest: number | null = null;
-    let room = await this.roomOnceClaimsSettle();
-    // Due tasks may be left behind only for lack of room, never once a claim found the shard exhausted.
-    let starved = room <= 0;
     const walk = this.walks[shard];
-    let pending = starved ? null : this.claim(shard, room, walk);
+    // Due tasks may be left behind only for lack of room, never once a claim found the shard exhausted.
+    let starved = false;
+    let pending: Promise<ClaimResult | null> | null = this.claimOnceRoom(shard, walk);
     while (pending) {
       const result = await pending;
       pending = null;
+      if (result === null) {
+        starved = !this.stopped;
+        break;
+      }
       if (result.nextDueAt !== null && (soonest === null || result.nextDueAt < soonest)) {
         soonest = result.nextDueAt;
       }
       const more = !result.exhausted && !this.stopped;
-      room = this.room() - result.tasks.length;
+      const room = this.room();
       if (more && room > 0) pending = this.claim(shard, room, walk);
       this.deliver(result.tasks, source);
       if (more && !pending) {
         await new Promise((resolve) => setImmediate(resolve));
-        room = await this.roomOnceClaimsSettle();
         if (this.stopped) break;
-        starved = room <= 0;
-        if (!starved) pending = this.claim(shard, room, walk);
+        pending = this.claimOnceRoom(shard, walk);
       }
     }
     // Full of running deliveries: the refill (onDeliveryEnd) claims the rest.
@@ -309,14 +313,22 @@ export class DueTaskScheduler {
   }
 
   /**
-   * The room left, waiting first for other shards' claims if they alone use it
-   * up: their replies come within a round trip, and may give the room back.
+   * Claims on `shard` once there is room: while claims in flight (other
+   * shards', or their tasks not yet delivered) hold all of it, waits for them,
+   * since their replies may give it back. Resolves `null`, claiming nothing,
+   * when there is no room and no claim in flight to free any.
+   *
+   * NOTE: the room is read in the same turn of the event loop as the claim
+   * that reserves it: read before an `await`, it would be stale after it,
+   * and shards claiming at once would each count the same room.
    */
-  private async roomOnceClaimsSettle(): Promise<number> {
-    while (this.room() <= 0 && this.reserved > 0) {
+  private async claimOnceRoom(shard: number, walk: Walk): Promise<ClaimResult | null> {
+    for (;;) {
+      const room = this.room();
+      if (room > 0) return this.claim(shard, room, walk);
+      if (this.reserved <= 0 || this.stopped) return null;
       await new Promise<void>((resolve) => this.claimSettled.push(resolve));
     }
-    return this.room();
   }
 
   /**
@@ -337,7 +349,9 @@ export class DueTaskScheduler {
    * two requests), as much as some 30 tasks' own work, so an idle instance
    * pays it once for `concurrency` tasks rather than twice.
    */
-  private claimSize(): number {
+  private claimSize(room: number): number {
+    // Shards claim at once (a Cluster's masters): each takes half of what is left, so the others claim beside it.
+    if (this.store.keys.shards.length > 1) return Math.min(this.batchSize, Math.ceil(room / 2));
     const idle = this.deliveries.size === 0 && this.reserved === 0;
     return idle ? this.settings.concurrency : this.batchSize;
   }
@@ -393,14 +407,13 @@ export class DueTaskScheduler {
     const startedAt = drains.cursor;
     const walk: Walk = { cursor: startedAt, resume: null };
     for (;;) {
-      const room = await this.roomOnceClaimsSettle();
       if (this.stopped || !this.slots) return;
-      if (room <= 0 || !this.slots.hasRoom(handlers)) {
+      const result = this.slots.hasRoom(handlers) ? await this.claimOnceRoom(shard, walk) : null;
+      if (result === null) {
         // Stopped short: what is left waits for the next room they free.
         this.slots.expect(handlers);
         return;
       }
-      const result = await this.claim(shard, room, walk);
       // NOTE: only while no drain moved the cursor meanwhile (after a reconnect it starts over).
       if (drains.cursor === startedAt && walk.cursor !== startedAt) {
         drains.cursor = walk.cursor;
@@ -411,18 +424,22 @@ export class DueTaskScheduler {
     }
   }
 
+  /** Starts the deliveries of a claim's tasks, which held their room since the claim (`claim`). */
   private deliver(tasks: readonly ClaimedTask[], source: ExpiredKeySource): void {
+    this.reserved -= tasks.length;
     this.delivered += tasks.length;
     for (const task of tasks) {
       const onEnd = this.slots ? () => this.onDeliveryEnd(task) : this.onDeliveryEnd;
       this.deliveries.track(this.runner.run(task, source), onEnd);
     }
+    if (tasks.length > 0) this.wakeClaimWaiters();
   }
 
   /**
    * Claims up to one batch from where `walk`'s cursor stands, and moves the
-   * cursor on; the room it asks for stays reserved until the reply is in. A
-   * walk has one claim in flight at a time, so its cursor moves in order.
+   * cursor on; the room it asks for stays reserved until the reply is in, and
+   * that of the tasks it claimed until the caller delivers them. A walk has
+   * one claim in flight at a time, so its cursor moves in order.
    */
   private async claim(
     shard: number,
@@ -430,7 +447,7 @@ export class DueTaskScheduler {
     walk: Walk,
     patterns = this.settings.patterns,
   ): Promise<ClaimResult> {
-    const want = Math.min(room, this.claimSize());
+    const want = Math.min(room, this.claimSize(room));
     this.reserved += want;
     const reservation = this.slots?.reserve(want);
     let result: ClaimResult | undefined;
@@ -454,14 +471,21 @@ export class DueTaskScheduler {
       if (result.heldBack || walk.resume !== null) walk.resume = result.resume ?? from;
       return result;
     } finally {
-      this.reserved -= want;
+      // NOTE: the claimed tasks keep their room until they are delivered: a claim that settles
+      // wakes other shards' claims, which must not count that room as free in the meantime.
+      this.reserved -= want - (result?.tasks.length ?? 0);
       if (reservation && this.slots?.settle(reservation, result?.tasks ?? [], !!result?.heldBack)) {
         void this.refill();
       }
-      const waiters = this.claimSettled;
-      this.claimSettled = [];
-      waiters.forEach((resolve) => resolve());
+      this.wakeClaimWaiters();
     }
+  }
+
+  /** The room held by claims changed: shards waiting in `claimOnceRoom` look again. */
+  private wakeClaimWaiters(): void {
+    const waiters = this.claimSettled;
+    this.claimSettled = [];
+    waiters.forEach((resolve) => resolve());
   }
 }
 

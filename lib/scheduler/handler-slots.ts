@@ -17,8 +17,6 @@ export interface LimitedHandler {
 /** Room set aside for one claim in flight, per limited handler. */
 export interface SlotReservation {
   readonly budgets: readonly HandlerBudget[];
-  /** Handlers that had no room when the claim was sent. */
-  readonly full: readonly LimitedHandler[];
 }
 
 /**
@@ -67,14 +65,12 @@ export class HandlerSlots {
 
   /** Sets aside each limited handler's room, up to `want`, for a claim about to be sent. */
   reserve(want: number): SlotReservation {
-    const full: LimitedHandler[] = [];
     const budgets = this.limited.map((slot) => {
       const room = Math.min(this.free(slot), want);
-      if (room === 0) full.push(slot);
       slot.reserved += room;
       return { room, patterns: slot.patterns };
     });
-    return { budgets, full };
+    return { budgets };
   }
 
   /**
@@ -93,9 +89,16 @@ export class HandlerSlots {
       this.held.set(task, slots);
     }
     if (!heldBack) return false;
-    this.markWaiting();
-    for (const slot of reservation.full) if (this.free(slot) > 0) slot.waiting = true;
-    return reservation.full.some((slot) => this.free(slot) > 0);
+    // NOTE: every handler whose budget this claim used up may have tasks held back, not only
+    // those full now: one of theirs may have ended while the claim ran. Those with room again
+    // ask for a refill at once (it claims at least one task each, so this ends).
+    const spent = this.limited.filter(
+      (slot, index) =>
+        reservation.budgets[index].room === 0 ||
+        this.claimedFor(slot, tasks) >= reservation.budgets[index].room,
+    );
+    spent.forEach((slot) => (slot.waiting = true));
+    return spent.some((slot) => this.free(slot) > 0);
   }
 
   /** Claiming stopped for lack of room: the handlers full now ask for a claim when they have room. */
@@ -131,6 +134,11 @@ export class HandlerSlots {
   /** Whether any of `slots` has room left. */
   hasRoom(slots: readonly LimitedHandler[]): boolean {
     return slots.some((slot) => this.free(slot) > 0);
+  }
+
+  /** How many of a claim's tasks took a place of `slot`. */
+  private claimedFor(slot: LimitedHandler, tasks: readonly ClaimedTask[]): number {
+    return tasks.filter((task) => this.held.get(task)?.includes(slot)).length;
   }
 
   private free(slot: LimitedHandler): number {

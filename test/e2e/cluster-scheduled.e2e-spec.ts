@@ -1,4 +1,6 @@
+import { Injectable } from '@nestjs/common';
 import IORedis from 'ioredis';
+import { ExpiredKeyEvent, OnKeyExpired } from '../../lib';
 import { RedisCluster } from '../../tools/redis-cluster';
 import {
   collectingHandler,
@@ -109,6 +111,47 @@ describe('Redis Cluster: scheduled tasks', () => {
       }
     } finally {
       await web.close();
+      await worker.close();
+    }
+  });
+
+  it('never runs more deliveries at once than `concurrency`, with every shard claiming', async () => {
+    const CONCURRENCY = 4;
+    const TASKS = 120;
+    const prefix = freshPrefix();
+    const started = new EventCollector();
+    let running = 0;
+    let maxRunning = 0;
+
+    @Injectable()
+    class SlowJobs {
+      @OnKeyExpired('job:*')
+      async run(event: ExpiredKeyEvent): Promise<void> {
+        maxRunning = Math.max(maxRunning, ++running);
+        started.push(event);
+        // Work that outlasts a claim's round trip, so that every shard's claims overlap deliveries.
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        running--;
+      }
+    }
+
+    const worker = await startApp(
+      {
+        connection: { cluster: cluster.startupNodes },
+        prefix,
+        keyspaceEvents: false,
+        concurrency: CONCURRENCY,
+      },
+      [SlowJobs],
+    );
+    try {
+      await worker.tasks.scheduleMany(
+        Array.from({ length: TASKS }, (_, i) => ({ key: `job:${i}`, delay: 0 })),
+      );
+      await started.count(TASKS, 30_000);
+      expect(new Set(started.events.map((e) => e.key)).size).toBe(TASKS);
+      expect(maxRunning).toBe(CONCURRENCY);
+    } finally {
       await worker.close();
     }
   });
