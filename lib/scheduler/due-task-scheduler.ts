@@ -159,7 +159,8 @@ export class DueTaskScheduler {
       if (fatal(error)) throw error;
       this.logger.warn(`Recovery sweep failed, will retry: ${String(error)}`);
     }
-    await Promise.all([this.drain('recovery'), this.patrol()]);
+    // The patrol first: a drain reserves the room in the turn it starts, and may take all of it.
+    await Promise.all([this.patrol(), this.drain('recovery')]);
   }
 
   /** One claim per shard along the patrol's walk, where a crowd this instance cannot handle exists. */
