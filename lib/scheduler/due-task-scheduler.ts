@@ -65,7 +65,7 @@ export class DueTaskScheduler {
    * and then taken by the tasks they claimed until `deliver` counts them as running.
    */
   private reserved = 0;
-  /** Shards waiting for a claim in flight to settle before they look for room. */
+  /** Shards waiting for room held by claims (in flight, or claimed and not yet delivered) to come back. */
   private claimSettled: Array<() => void> = [];
   /** Most tasks one claim takes while others run or are being claimed (`claimSize`). */
   private readonly batchSize: number;
